@@ -1,0 +1,74 @@
+"""Argument checks shared by every public constructor.
+
+Each check raises a ``ValueError`` that names the argument, the allowed range and the
+value it got, so a learner who types ``lr=-0.1`` reads what to change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return repr(value)
+    return f"an array with values in [{arr.min()!r}, {arr.max()!r}]"
+
+
+def _as_array(name: str, value) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {_describe(value)}")
+    return arr
+
+
+def interval(name: str, value, low=None, high=None, *, low_open=False, high_open=False):
+    """Check ``low <= value <= high`` elementwise (``<`` where the side is open)."""
+    arr = _as_array(name, value)
+    ok = np.ones(arr.shape, dtype=bool)
+    if low is not None:
+        ok &= arr > low if low_open else arr >= low
+    if high is not None:
+        ok &= arr < high if high_open else arr <= high
+    if not np.all(ok):
+        left = "-inf" if low is None else f"{low:g}"
+        right = "inf" if high is None else f"{high:g}"
+        lb = "(" if (low is None or low_open) else "["
+        rb = ")" if (high is None or high_open) else "]"
+        raise ValueError(f"{name} must lie in {lb}{left}, {right}{rb}, got {_describe(value)}")
+    return value
+
+
+def positive(name: str, value):
+    """Check ``value > 0``."""
+    return interval(name, value, 0, None, low_open=True)
+
+
+def non_negative(name: str, value):
+    """Check ``value >= 0``."""
+    return interval(name, value, 0, None)
+
+
+def unit(name: str, value):
+    """Check ``0 <= value < 1`` (momentum, betas, decay factors of averages)."""
+    return interval(name, value, 0, 1, high_open=True)
+
+
+def positive_int(name: str, value, minimum: int = 1) -> int:
+    """Check that ``value`` is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def choice(name: str, value, allowed):
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value

@@ -1,0 +1,336 @@
+"""Test landscapes: loss functions with known gradients, Hessians and minimizers.
+
+Every landscape takes points of shape ``(..., d)`` and returns
+
+* ``value(x)``   shape ``(...)``,
+* ``grad(x)``    shape ``(..., d)``,
+* ``hessian(x)`` shape ``(..., d, d)``,
+
+so one call evaluates a single point, a path, or a whole grid of runs. Each also knows
+``minimizers`` (shape ``(k, d)``, deepest first), ``min_value`` and a plotting ``window``
+(``((x_lo, x_hi),)`` in 1-D, ``((x_lo, x_hi), (y_lo, y_hi))`` in 2-D).
+
+>>> bowl = Quadratic.from_condition(kappa=10.0)
+>>> float(bowl.value([0.0, 0.0])), bowl.L, bowl.mu
+(0.0, 10.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+__all__ = ["Landscape", "Parabola", "Quadratic", "Rosenbrock", "DoubleWell", "MultiWell"]
+
+
+def _points(x, dim: int) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0 or x.shape[-1] != dim:
+        raise ValueError(f"x must have shape (..., {dim}) for this {dim}-D landscape, got shape {x.shape}")
+    return x
+
+
+class Landscape:
+    """Base class. Subclasses set ``dim``, ``minimizers``, ``window`` and the three maps."""
+
+    dim: int
+    name: str = "landscape"
+    minimizers: np.ndarray
+    window: tuple
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        """The global minimizer (the deepest one)."""
+        return self.minimizers[0]
+
+    @property
+    def min_value(self) -> float:
+        return float(self.value(self.minimizer))
+
+    def __call__(self, x):
+        return self.value(x)
+
+    def value_and_grad(self, x):
+        return self.value(x), self.grad(x)
+
+    def grid(self, n: int = 200):
+        """A mesh over ``window`` for contour plots: returns (X, Y, Z) in 2-D, (X, Z) in 1-D."""
+        axes = [np.linspace(lo, hi, n) for lo, hi in self.window]
+        mesh = np.meshgrid(*axes)
+        pts = np.stack(mesh, axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self.value(pts)
+        return (*mesh, z)
+
+
+class Parabola(Landscape):
+    """f(x) = a/2·(x − c)²  in one dimension; the curvature a is also L and μ."""
+
+    dim = 1
+    name = "parabola"
+
+    def __init__(self, curvature: float = 1.0, center: float = 0.0):
+        _checks.positive("curvature", curvature)
+        _checks.interval("center", center)
+        self.curvature, self.center = float(curvature), float(center)
+        self.minimizers = np.array([[self.center]])
+        self.window = ((self.center - 3.0, self.center + 3.0),)
+        self.L = self.mu = self.curvature
+
+    def value(self, x):
+        x = _points(x, 1)
+        return 0.5 * self.curvature * (x[..., 0] - self.center) ** 2
+
+    def grad(self, x):
+        x = _points(x, 1)
+        return self.curvature * (x - self.center)
+
+    def hessian(self, x):
+        x = _points(x, 1)
+        return np.full(x.shape + (1,), self.curvature)
+
+
+def _rotation(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+class Quadratic(Landscape):
+    """f(x) = ½·(x − c)ᵀ A (x − c),  A = R·diag(λ)·Rᵀ.
+
+    The eigenvalues λ are the curvatures along the principal axes; L = max λ, μ = min λ
+    and κ = L/μ is the condition number. In 2-D, ``angle`` (radians) rotates the axes.
+
+    Args:
+        eigenvalues: positive curvatures, one per dimension.
+        angle: rotation of the principal axes (2-D only).
+        rotation: an explicit orthogonal matrix R instead of ``angle`` (any dimension).
+        center: the minimizer c (default the origin).
+    """
+
+    name = "quadratic"
+
+    def __init__(self, eigenvalues, angle: float = 0.0, rotation=None, center=None):
+        lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+        if lam.ndim != 1:
+            raise ValueError(f"eigenvalues must be a 1-D list of numbers, got shape {lam.shape}")
+        _checks.positive("eigenvalues", lam)
+        self.dim = lam.size
+        if rotation is None:
+            rotation = _rotation(angle) if self.dim == 2 else np.eye(self.dim)
+            if angle and self.dim != 2:
+                raise ValueError("angle only applies to 2-D bowls; pass rotation= for other dimensions")
+        rotation = np.asarray(rotation, dtype=float)
+        if rotation.shape != (self.dim, self.dim) or not np.allclose(rotation @ rotation.T, np.eye(self.dim)):
+            raise ValueError(f"rotation must be an orthogonal {self.dim}x{self.dim} matrix")
+        self.eigenvalues, self.rotation, self.angle = lam, rotation, angle
+        self.A = rotation @ np.diag(lam) @ rotation.T
+        self.center = np.zeros(self.dim) if center is None else _points(center, self.dim).copy()
+        self.minimizers = self.center[None, :]
+        self.L, self.mu = float(lam.max()), float(lam.min())
+        self.kappa = self.L / self.mu
+        # Show the start point (±2 on the flat axis) and the minimizer with room to spare.
+        half = 2.5
+        self.window = tuple((c - half, c + half) for c in self.center)
+
+    @classmethod
+    def from_condition(cls, kappa: float, L: float | None = None, mu: float | None = None,
+                       angle: float = 0.0, center=None) -> "Quadratic":
+        """A 2-D bowl with eigenvalues (μ, L) and L/μ = κ. Give L (default) or μ (default 1)."""
+        _checks.interval("kappa", kappa, 1, None)
+        if L is not None and mu is not None:
+            raise ValueError("give L or mu, not both: the other follows from kappa")
+        if L is None:
+            mu = 1.0 if mu is None else mu
+            _checks.positive("mu", mu)
+            L = mu * kappa
+        else:
+            _checks.positive("L", L)
+            mu = L / kappa
+        return cls([mu, L], angle=angle, center=center)
+
+    def value(self, x):
+        e = _points(x, self.dim) - self.center
+        return 0.5 * np.einsum("...i,ij,...j->...", e, self.A, e)
+
+    def grad(self, x):
+        e = _points(x, self.dim) - self.center
+        return e @ self.A.T
+
+    def hessian(self, x):
+        x = _points(x, self.dim)
+        return np.broadcast_to(self.A, x.shape[:-1] + self.A.shape).copy()
+
+
+class Rosenbrock(Landscape):
+    """f(x, y) = (a − x)² + b·(y − x²)²: a curved, narrow valley with its minimum at (a, a²).
+
+    The valley floor is nearly flat while the walls are steep (curvature about 200·b·x²
+    across, 2 along), so one learning rate cannot suit both directions.
+    """
+
+    dim = 2
+    name = "rosenbrock"
+
+    def __init__(self, a: float = 1.0, b: float = 100.0):
+        _checks.interval("a", a)
+        _checks.positive("b", b)
+        self.a, self.b = float(a), float(b)
+        self.minimizers = np.array([[self.a, self.a ** 2]])
+        self.window = ((-2.0, 2.0), (-1.0, 3.0))
+
+    def value(self, x):
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        return (self.a - u) ** 2 + self.b * (w - u * u) ** 2
+
+    def grad(self, x):
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        r = w - u * u
+        g = np.empty_like(x)
+        g[..., 0] = -2.0 * (self.a - u) - 4.0 * self.b * u * r
+        g[..., 1] = 2.0 * self.b * r
+        return g
+
+    def value_and_grad(self, x):
+        # Shares the work of value() and grad(): this is the inner loop of big sweeps.
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        r = w - u * u
+        da = self.a - u
+        br = self.b * r
+        g = np.empty_like(x)
+        g[..., 0] = -2.0 * da - 4.0 * u * br
+        g[..., 1] = 2.0 * br
+        return da * da + br * r, g
+
+    def hessian(self, x):
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        h = np.empty(x.shape + (2,))
+        h[..., 0, 0] = 2.0 - 4.0 * self.b * (w - 3.0 * u * u)
+        h[..., 0, 1] = h[..., 1, 0] = -4.0 * self.b * u
+        h[..., 1, 1] = 2.0 * self.b
+        return h
+
+
+class DoubleWell(Landscape):
+    """f(x, y) = (x² − 1)² + tilt·x + ½·k·y²: two valleys near x = ±1.
+
+    A positive ``tilt`` makes the left well (x < 0) the deeper one; ``k`` is the curvature
+    across the wells. Which well a run ends in depends on where it starts and on how far
+    its steps carry it over the hump at x ≈ 0.
+    """
+
+    dim = 2
+    name = "double well"
+
+    def __init__(self, tilt: float = 0.3, k: float = 1.0):
+        _checks.interval("tilt", tilt, -1.0, 1.0)
+        _checks.positive("k", k)
+        self.tilt, self.k = float(tilt), float(k)
+        # Stationary points: 4x³ − 4x + tilt = 0; minima where 12x² − 4 > 0.
+        roots = np.roots([4.0, 0.0, -4.0, self.tilt])
+        roots = np.sort(roots[np.abs(roots.imag) < 1e-12].real)
+        minima = [r for r in roots if 12 * r * r - 4 > 0]
+        pts = np.array([[r, 0.0] for r in minima])
+        self.minimizers = pts[np.argsort(self.value(pts))]
+        self.window = ((-2.0, 2.0), (-1.5, 1.5))
+
+    def value(self, x):
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        return (u * u - 1.0) ** 2 + self.tilt * u + 0.5 * self.k * w * w
+
+    def grad(self, x):
+        x = _points(x, 2)
+        u, w = x[..., 0], x[..., 1]
+        g = np.empty_like(x)
+        g[..., 0] = 4.0 * u * (u * u - 1.0) + self.tilt
+        g[..., 1] = self.k * w
+        return g
+
+    def hessian(self, x):
+        x = _points(x, 2)
+        u = x[..., 0]
+        h = np.zeros(x.shape + (2,))
+        h[..., 0, 0] = 12.0 * u * u - 4.0
+        h[..., 1, 1] = self.k
+        return h
+
+
+class MultiWell(Landscape):
+    """f(x) = ½·s·|x|² − Σᵢ aᵢ·exp(−|x − cᵢ|²/(2σᵢ²)): a wide bowl with Gaussian dents.
+
+    Each dent is a local minimum; they have different depths ``a`` and widths ``σ``, so a
+    run can settle in a shallow one. The default has a shallow, narrow well on the way from
+    the usual start point and the deepest, wide well further on.
+
+    Args:
+        centers: (k, 2) well centres.
+        depths: k positive depths a.
+        widths: k positive widths σ.
+        bowl: curvature s > 0 of the surrounding bowl.
+    """
+
+    dim = 2
+    name = "multi-well"
+
+    def __init__(self, centers=((-1.5, 1.0), (0.3, 0.2), (1.5, -1.2)), depths=(1.0, 0.5, 2.0),
+                 widths=(0.4, 0.3, 0.6), bowl: float = 0.2):
+        self.centers = np.asarray(centers, dtype=float)
+        if self.centers.ndim != 2 or self.centers.shape[1] != 2:
+            raise ValueError(f"centers must have shape (k, 2), got {self.centers.shape}")
+        k = len(self.centers)
+        self.depths = np.asarray(depths, dtype=float)
+        self.widths = np.asarray(widths, dtype=float)
+        if self.depths.shape != (k,) or self.widths.shape != (k,):
+            raise ValueError(f"depths and widths need one entry per centre ({k})")
+        _checks.positive("depths", self.depths)
+        _checks.positive("widths", self.widths)
+        _checks.positive("bowl", bowl)
+        self.bowl = float(bowl)
+        self.window = ((-3.0, 3.0), (-3.0, 3.0))
+        self.minimizers = self._find_minima()
+
+    def _bumps(self, x):
+        diff = x[..., None, :] - self.centers                    # (..., k, 2)
+        r2 = np.sum(diff * diff, axis=-1)                        # (..., k)
+        bump = self.depths * np.exp(-r2 / (2 * self.widths ** 2))  # (..., k)
+        return diff, bump
+
+    def value(self, x):
+        x = _points(x, 2)
+        _, bump = self._bumps(x)
+        return 0.5 * self.bowl * np.sum(x * x, axis=-1) - bump.sum(axis=-1)
+
+    def grad(self, x):
+        x = _points(x, 2)
+        diff, bump = self._bumps(x)
+        return self.bowl * x + np.sum((bump / self.widths ** 2)[..., None] * diff, axis=-2)
+
+    def hessian(self, x):
+        x = _points(x, 2)
+        diff, bump = self._bumps(x)
+        s2 = self.widths ** 2
+        outer = diff[..., :, None] * diff[..., None, :] / s2[:, None, None]   # (..., k, 2, 2)
+        each = (bump / s2)[..., None, None] * (np.eye(2) - outer)
+        return self.bowl * np.eye(2) + each.sum(axis=-3)
+
+    def _find_minima(self) -> np.ndarray:
+        """Newton's method from every centre; keep distinct points with a positive Hessian."""
+        x = self.centers.copy()
+        for _ in range(100):
+            step = np.linalg.solve(self.hessian(x), self.grad(x)[..., None])[..., 0]
+            # Damp long steps so Newton stays in the basin it started in.
+            norm = np.linalg.norm(step, axis=-1, keepdims=True)
+            x = x - step * np.minimum(1.0, 0.2 / np.maximum(norm, 1e-300))
+        ok = (np.linalg.norm(self.grad(x), axis=-1) < 1e-9) & np.all(np.linalg.eigvalsh(self.hessian(x)) > 0, axis=-1)
+        found = []
+        for p in x[ok]:
+            if all(np.linalg.norm(p - q) > 1e-6 for q in found):
+                found.append(p)
+        found = np.array(found)
+        return found[np.argsort(self.value(found))]

@@ -1,0 +1,137 @@
+"""Closed forms for gradient descent and heavy-ball momentum on a quadratic.
+
+On f(x) = ½ xᵀAx the error along an eigenvector with eigenvalue λ evolves on its own, so
+every statement reduces to one number per eigenvalue:
+
+* GD multiplies it by (1 − η·λ) each step: it shrinks iff 0 < η·λ < 2.
+* Heavy ball (Δ ← β·Δ − η·g; x ← x + Δ) turns it into the 2-term recursion
+  e_{t+1} = (1 + β − η·λ)·e_t − β·e_{t−1}, whose rate is the larger |root| of
+  z² − (1 + β − η·λ)·z + β = 0. It converges iff 0 < η·λ < 2 + 2β (0 ≤ β < 1).
+
+All functions broadcast over their arguments, so a whole (η, β) grid is one call.
+
+>>> round(best_gd_rate(100.0), 4), round(heavy_ball_optimum(100.0, 1.0)[2], 4)
+(0.9802, 0.8182)
+>>> iterations_to_reduce(best_gd_rate(100.0), 1e3), iterations_to_reduce(heavy_ball_optimum(100.0, 1.0)[2], 1e3)
+(346, 35)
+
+References: Polyak (1964) for the heavy ball; Goh, "Why Momentum Really Works" (2017),
+for the per-eigenvalue analysis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+__all__ = [
+    "gd_stability_limit",
+    "best_gd_lr",
+    "best_gd_rate",
+    "gd_rate",
+    "heavy_ball_optimum",
+    "heavy_ball_rate",
+    "momentum_stability_limit",
+    "critical_momentum",
+    "rate_map",
+    "iterations_to_reduce",
+]
+
+
+def gd_stability_limit(L):
+    """2/L: GD on a quadratic with top curvature L converges iff 0 < η < 2/L."""
+    _checks.positive("L", L)
+    return 2.0 / np.asarray(L, dtype=float)[()]
+
+
+def best_gd_lr(L, mu):
+    """2/(L + μ): the fixed rate that makes the slowest eigen-direction as fast as possible."""
+    _checks.positive("L", L)
+    _checks.positive("mu", mu)
+    return 2.0 / (np.asarray(L, dtype=float) + mu)[()]
+
+
+def best_gd_rate(kappa):
+    """(κ − 1)/(κ + 1): the error contraction per step of GD at η = 2/(L + μ)."""
+    _checks.interval("kappa", kappa, 1, None)
+    kappa = np.asarray(kappa, dtype=float)
+    return ((kappa - 1) / (kappa + 1))[()]
+
+
+def gd_rate(lr, eigenvalues):
+    """max over λ of |1 − η·λ|: the error contraction per step of GD (>= 1 means no convergence).
+
+    ``lr`` broadcasts; the eigenvalues are taken along a new last axis.
+    """
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    lr = np.asarray(lr, dtype=float)[..., None]
+    return np.max(np.abs(1 - lr * lam), axis=-1)[()]
+
+
+def heavy_ball_optimum(L, mu):
+    """(η*, β*, rate) = ((2/(√L + √μ))², ((√κ − 1)/(√κ + 1))², (√κ − 1)/(√κ + 1))."""
+    _checks.positive("L", L)
+    _checks.positive("mu", mu)
+    if np.any(np.asarray(mu) > np.asarray(L)):
+        raise ValueError(f"mu must be <= L, got mu={mu!r} and L={L!r}")
+    sL, smu = np.sqrt(L), np.sqrt(mu)
+    lr = (2.0 / (sL + smu)) ** 2
+    rate = (sL - smu) / (sL + smu)
+    return float(lr), float(rate ** 2), float(rate)
+
+
+def _root_modulus(lr, momentum, lam):
+    """Larger |root| of z² − (1 + β − η·λ)·z + β = 0, elementwise."""
+    b = 1 + momentum - lr * lam
+    disc = b * b - 4 * momentum
+    real = 0.5 * (np.abs(b) + np.sqrt(np.maximum(disc, 0.0)))
+    # Complex pair: both roots have modulus √β.
+    return np.where(disc >= 0, real, np.sqrt(momentum))
+
+
+def heavy_ball_rate(lr, momentum, eigenvalues):
+    """The error contraction per step of heavy-ball momentum: max over λ of the larger |root|.
+
+    ``momentum = 0`` gives back GD's |1 − η·λ|. Values >= 1 mean the run does not converge.
+    """
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    lr = np.asarray(lr, dtype=float)[..., None]
+    momentum = np.asarray(momentum, dtype=float)[..., None]
+    return np.max(_root_modulus(lr, momentum, lam), axis=-1)[()]
+
+
+def momentum_stability_limit(L, momentum):
+    """(2 + 2β)/L: heavy ball converges iff 0 < η < (2 + 2β)/L."""
+    _checks.positive("L", L)
+    _checks.unit("momentum", momentum)
+    return ((2.0 + 2.0 * np.asarray(momentum, dtype=float)) / L)[()]
+
+
+def critical_momentum(lr, lam):
+    """β = (1 − √(η·λ))²: the smallest momentum at which direction λ stops being overdamped
+    (for η·λ <= 1)."""
+    _checks.positive("lr", lr)
+    _checks.positive("lam", lam)
+    return ((1 - np.sqrt(np.asarray(lr, dtype=float) * lam)) ** 2)[()]
+
+
+def rate_map(lrs, momenta, eigenvalues):
+    """Heavy-ball rate over a grid: rows follow ``lrs``, columns follow ``momenta``.
+
+    Because |root| is quasi-convex in λ, the worst case over an interval [μ, L] sits at its
+    ends, so ``eigenvalues=(mu, L)`` is enough for a bowl whose spectrum fills [μ, L].
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    momenta = np.asarray(momenta, dtype=float)
+    return heavy_ball_rate(lrs[:, None], momenta[None, :], eigenvalues)
+
+
+def iterations_to_reduce(rate, factor: float = 1e3):
+    """Steps to shrink the error by ``factor`` at a contraction ``rate`` per step:
+    ⌈ln(factor)/(−ln rate)⌉; ``inf`` where rate >= 1."""
+    _checks.interval("factor", factor, 1, None, low_open=True)
+    rate = np.asarray(rate, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.ceil(np.log(factor) / -np.log(np.clip(rate, 1e-300, None)))
+    return np.where(rate < 1, n, np.inf)[()] if np.ndim(n) else (int(n) if rate < 1 else np.inf)
