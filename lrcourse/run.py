@@ -90,11 +90,27 @@ def _objective(problem) -> Callable:
 
 
 def _hyper_arrays(optimizer) -> dict:
-    """The optimizer's array-valued hyper-parameters: they set the batch shape."""
+    """The optimizer's array-valued hyper-parameters (also inside tuples such as ``betas``):
+    they set the batch shape."""
     if not dataclasses.is_dataclass(optimizer):
         return {}
-    return {f.name: getattr(optimizer, f.name) for f in dataclasses.fields(optimizer)
-            if isinstance(getattr(optimizer, f.name), np.ndarray)}
+    found = {}
+    for f in dataclasses.fields(optimizer):
+        v = getattr(optimizer, f.name)
+        if isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(isinstance(e, np.ndarray) for e in v)):
+            found[f.name] = v
+    return found
+
+
+def _shapes(value):
+    return [e.shape for e in (value if isinstance(value, tuple) else (value,)) if isinstance(e, np.ndarray)]
+
+
+def _map(value, fn):
+    """Apply ``fn`` to an array, or to the arrays inside a tuple."""
+    if isinstance(value, tuple):
+        return tuple(fn(e) if isinstance(e, np.ndarray) else e for e in value)
+    return fn(value)
 
 
 def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_loss=None) -> Run:
@@ -117,13 +133,13 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
     value_and_grad = _objective(problem)
     x = np.asarray(x0, dtype=float)
     hyper = _hyper_arrays(optimizer)
-    shape = np.broadcast_shapes(x.shape, *[h.shape for h in hyper.values()])
+    shape = np.broadcast_shapes(x.shape, *[s for h in hyper.values() for s in _shapes(h)])
     batch, d = shape[:-1], shape[-1]
     n = int(np.prod(batch, dtype=int))
     # Work on a flat batch (n, d) so that diverged runs can simply be dropped.
     x = np.broadcast_to(x, shape).reshape(n, d).copy()
-    opt = dataclasses.replace(optimizer, **{k: np.broadcast_to(h, shape).reshape(n, d) for k, h in hyper.items()}) \
-        if hyper else optimizer
+    flat = lambda h: np.broadcast_to(h, shape).reshape(n, d)
+    opt = dataclasses.replace(optimizer, **{k: _map(h, flat) for k, h in hyper.items()}) if hyper else optimizer
     plateau = optimizer.lr if isinstance(getattr(optimizer, "lr", None), ReduceOnPlateau) else None
     if plateau is not None:
         plateau.reset()
@@ -207,5 +223,5 @@ def _select(optimizer, hyper: dict, keep):
     # A shallow copy with the arrays cut down; the values were validated already.
     smaller = copy.copy(optimizer)
     for k in hyper:
-        object.__setattr__(smaller, k, getattr(optimizer, k)[keep])
+        object.__setattr__(smaller, k, _map(getattr(optimizer, k), lambda h: h[keep]))
     return smaller

@@ -85,9 +85,10 @@ class Schedule:
 
     def __call__(self, t):
         steps = _steps(t)
+        # One code path for a scalar and an array, so both give the same bits.
+        flat = steps.reshape(-1)
         with np.errstate(over="ignore", under="ignore"):
-            out = np.asarray(self._fn(steps), dtype=float)
-        out = np.broadcast_to(out, steps.shape)
+            out = np.broadcast_to(np.asarray(self._fn(flat), dtype=float), flat.shape).reshape(steps.shape)
         return float(out) if out.ndim == 0 else out.copy()
 
     def __repr__(self) -> str:

@@ -15,6 +15,11 @@ All functions broadcast over their arguments, so a whole (η, β) grid is one ca
 >>> iterations_to_reduce(best_gd_rate(100.0), 1e3), iterations_to_reduce(heavy_ball_optimum(100.0, 1.0)[2], 1e3)
 (346, 35)
 
+The rate is an *asymptotic* statement. At the heavy-ball optimum both ends of the spectrum
+are critically damped (a double root z), so the error there is (1 + c·t)·zᵗ rather than zᵗ
+and the run needs about 46-58 steps, not 35, to gain a factor 1000 (``heavy_ball_error``
+gives the exact curve). Still about six times fewer than gradient descent.
+
 References: Polyak (1964) for the heavy ball; Goh, "Why Momentum Really Works" (2017),
 for the per-eigenvalue analysis.
 """
@@ -36,6 +41,8 @@ __all__ = [
     "critical_momentum",
     "rate_map",
     "iterations_to_reduce",
+    "gd_error",
+    "heavy_ball_error",
 ]
 
 
@@ -135,3 +142,32 @@ def iterations_to_reduce(rate, factor: float = 1e3):
     with np.errstate(divide="ignore", invalid="ignore"):
         n = np.ceil(np.log(factor) / -np.log(np.clip(rate, 1e-300, None)))
     return np.where(rate < 1, n, np.inf)[()] if np.ndim(n) else (int(n) if rate < 1 else np.inf)
+
+
+def gd_error(t, lr, lam):
+    """e_t / e_0 = (1 − η·λ)ᵗ: the error along the eigenvalue λ after t GD steps."""
+    return np.power(1 - np.asarray(lr, dtype=float) * lam, np.asarray(t, dtype=float))[()]
+
+
+def heavy_ball_error(t, lr, momentum, lam):
+    """e_t / e_0 along the eigenvalue λ after t heavy-ball steps, starting at rest (Δ = 0).
+
+    With roots z₁ ≠ z₂ of z² − (1 + β − η·λ)·z + β = 0 the error is A·z₁ᵗ + B·z₂ᵗ, where
+    A + B = 1 and A·z₁ + B·z₂ = 1 − η·λ (the first step is a plain GD step). At a double
+    root z it is (1 + c·t)·zᵗ with c = (1 − η·λ)/z − 1: the extra factor t is why runs at
+    exactly critical damping lag behind the rate |z|ᵗ for a while.
+    """
+    t = np.asarray(t, dtype=float)
+    lr = np.asarray(lr, dtype=float)
+    beta = np.asarray(momentum, dtype=float)
+    b = 1 + beta - lr * lam
+    root = np.sqrt(b * b - 4 * beta + 0j)
+    z1, z2 = (b + root) / 2, (b - root) / 2
+    first = 1 - lr * lam
+    double = np.abs(root) <= 1e-6 * np.maximum(np.abs(b), 1e-300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(double, 0, (first - z2) / np.where(double, 1, z1 - z2))
+        distinct = a * z1 ** t + (1 - a) * z2 ** t
+        z = b / 2
+        repeated = (1 + (first / np.where(z == 0, 1, z) - 1) * t) * z ** t
+    return np.real(np.where(double, repeated, distinct))[()]
