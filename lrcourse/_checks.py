@@ -21,15 +21,13 @@ def _as_array(name: str, value) -> np.ndarray:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_describe(value)}")
     return arr
 
 
 def interval(name: str, value, low=None, high=None, *, low_open=False, high_open=False):
     """Check ``low <= value <= high`` elementwise (``<`` where the side is open)."""
     arr = _as_array(name, value)
-    ok = np.ones(arr.shape, dtype=bool)
+    ok = np.isfinite(arr)
     if low is not None:
         ok &= arr > low if low_open else arr >= low
     if high is not None:
@@ -72,3 +70,9 @@ def choice(name: str, value, allowed):
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value
+
+
+def plain(value):
+    """A 0-d result as a plain Python number (cleaner to print); arrays unchanged."""
+    arr = np.asarray(value)
+    return arr.item() if arr.ndim == 0 else arr

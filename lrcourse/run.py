@@ -2,11 +2,11 @@
 
 >>> import lrcourse as lrc
 >>> bowl = lrc.landscapes.Quadratic([1.0, 10.0])
->>> r = lrc.run(bowl, lrc.GD(lr=0.25), x0=[2.0, 1.0], steps=50)
+>>> r = lrc.run(bowl, lrc.GD(lr=0.15), x0=[2.0, 1.0], steps=50)
 >>> r.diverged_at, r.xs.shape, r.losses.shape, r.lrs.shape
 (-1, (51, 2), (51,), (50,))
 >>> lrc.run(bowl, lrc.GD(lr=0.21), x0=[2.0, 1.0], steps=500).diverged_at   # 0.21 > 2/L = 0.2
-342
+75
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Run:
             hit = self.losses - f_min <= tol
         first = np.argmax(hit, axis=0)
         reached = np.any(hit, axis=0)
-        return np.where(reached, first, -1)[()]
+        return _checks.plain(np.where(reached, first, -1))
 
     def summary(self) -> str:
         """One line for a single run: where it ended or where it diverged."""
@@ -208,8 +208,9 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
         lrs = np.stack(lrs) if steps else np.empty((0,))
     else:
         xs = losses = lrs = None
-    return Run(xs=xs, losses=losses, lrs=lrs, x=out_x, loss=final_loss.reshape(batch)[()],
-               diverged_at=diverged_at.reshape(batch)[()], steps=steps, max_loss=bound.reshape(batch)[()])
+    return Run(xs=xs, losses=losses, lrs=lrs, x=out_x, loss=_checks.plain(final_loss.reshape(batch)),
+               diverged_at=_checks.plain(diverged_at.reshape(batch)), steps=steps,
+               max_loss=_checks.plain(bound.reshape(batch)))
 
 
 def _per_run(value, keep) -> bool:

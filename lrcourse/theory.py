@@ -49,21 +49,21 @@ __all__ = [
 def gd_stability_limit(L):
     """2/L: GD on a quadratic with top curvature L converges iff 0 < η < 2/L."""
     _checks.positive("L", L)
-    return 2.0 / np.asarray(L, dtype=float)[()]
+    return _checks.plain(2.0 / np.asarray(L, dtype=float))
 
 
 def best_gd_lr(L, mu):
     """2/(L + μ): the fixed rate that makes the slowest eigen-direction as fast as possible."""
     _checks.positive("L", L)
     _checks.positive("mu", mu)
-    return 2.0 / (np.asarray(L, dtype=float) + mu)[()]
+    return _checks.plain(2.0 / (np.asarray(L, dtype=float) + mu))
 
 
 def best_gd_rate(kappa):
     """(κ − 1)/(κ + 1): the error contraction per step of GD at η = 2/(L + μ)."""
     _checks.interval("kappa", kappa, 1, None)
     kappa = np.asarray(kappa, dtype=float)
-    return ((kappa - 1) / (kappa + 1))[()]
+    return _checks.plain(((kappa - 1) / (kappa + 1)))
 
 
 def gd_rate(lr, eigenvalues):
@@ -73,7 +73,7 @@ def gd_rate(lr, eigenvalues):
     """
     lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
     lr = np.asarray(lr, dtype=float)[..., None]
-    return np.max(np.abs(1 - lr * lam), axis=-1)[()]
+    return _checks.plain(np.max(np.abs(1 - lr * lam), axis=-1))
 
 
 def heavy_ball_optimum(L, mu):
@@ -105,14 +105,14 @@ def heavy_ball_rate(lr, momentum, eigenvalues):
     lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
     lr = np.asarray(lr, dtype=float)[..., None]
     momentum = np.asarray(momentum, dtype=float)[..., None]
-    return np.max(_root_modulus(lr, momentum, lam), axis=-1)[()]
+    return _checks.plain(np.max(_root_modulus(lr, momentum, lam), axis=-1))
 
 
 def momentum_stability_limit(L, momentum):
     """(2 + 2β)/L: heavy ball converges iff 0 < η < (2 + 2β)/L."""
     _checks.positive("L", L)
     _checks.unit("momentum", momentum)
-    return ((2.0 + 2.0 * np.asarray(momentum, dtype=float)) / L)[()]
+    return _checks.plain(((2.0 + 2.0 * np.asarray(momentum, dtype=float)) / L))
 
 
 def critical_momentum(lr, lam):
@@ -120,7 +120,7 @@ def critical_momentum(lr, lam):
     (for η·λ <= 1)."""
     _checks.positive("lr", lr)
     _checks.positive("lam", lam)
-    return ((1 - np.sqrt(np.asarray(lr, dtype=float) * lam)) ** 2)[()]
+    return _checks.plain(((1 - np.sqrt(np.asarray(lr, dtype=float) * lam)) ** 2))
 
 
 def rate_map(lrs, momenta, eigenvalues):
@@ -141,12 +141,12 @@ def iterations_to_reduce(rate, factor: float = 1e3):
     rate = np.asarray(rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         n = np.ceil(np.log(factor) / -np.log(np.clip(rate, 1e-300, None)))
-    return np.where(rate < 1, n, np.inf)[()] if np.ndim(n) else (int(n) if rate < 1 else np.inf)
+    return np.where(rate < 1, n, np.inf) if np.ndim(n) else (int(n) if rate < 1 else np.inf)
 
 
 def gd_error(t, lr, lam):
     """e_t / e_0 = (1 − η·λ)ᵗ: the error along the eigenvalue λ after t GD steps."""
-    return np.power(1 - np.asarray(lr, dtype=float) * lam, np.asarray(t, dtype=float))[()]
+    return _checks.plain(np.power(1 - np.asarray(lr, dtype=float) * lam, np.asarray(t, dtype=float)))
 
 
 def heavy_ball_error(t, lr, momentum, lam):
@@ -170,4 +170,4 @@ def heavy_ball_error(t, lr, momentum, lam):
         distinct = a * z1 ** t + (1 - a) * z2 ** t
         z = b / 2
         repeated = (1 + (first / np.where(z == 0, 1, z) - 1) * t) * z ** t
-    return np.real(np.where(double, repeated, distinct))[()]
+    return _checks.plain(np.real(np.where(double, repeated, distinct)))

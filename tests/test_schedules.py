@@ -96,9 +96,9 @@ def schedules(draw):
     elif kind == "inverse_scaling":
         s = S.inverse_scaling(lr, draw(st.floats(0, 2)))
     elif kind == "step_decay":
-        s = S.step_decay(lr, draw(st.floats(0.05, 1.0)), draw(steps))
+        s = S.step_decay(lr, draw(st.floats(0.3, 1.0)), draw(st.integers(5, 60)))
     elif kind == "step_lr":
-        s = S.step_lr(lr, draw(st.floats(0.05, 1.0)), draw(steps))
+        s = S.step_lr(lr, draw(st.floats(0.3, 1.0)), draw(st.integers(5, 60)))
     elif kind == "exponential":
         s = S.exponential(lr, draw(st.floats(0, 0.1)))
     elif kind == "cosine":
