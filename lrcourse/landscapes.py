@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["Landscape", "Parabola", "Quadratic", "Rosenbrock", "DoubleWell", "MultiWell"]
+__all__ = ["Landscape", "Parabola", "Quadratic", "Rosenbrock", "DoubleWell", "MultiWell", "Noisy"]
 
 
 def _points(x, dim: int) -> np.ndarray:
@@ -334,3 +334,33 @@ class MultiWell(Landscape):
                 found.append(p)
         found = np.array(found)
         return found[np.argsort(self.value(found))]
+
+
+class Noisy:
+    """A landscape whose gradients carry Gaussian noise of size ``sigma`` (like minibatch
+    gradients): value is exact, grad is grad + sigma·N(0, 1). Seeded, so runs repeat; make a
+    new one (or call ``reset``) for every run you want to compare.
+    """
+
+    def __init__(self, landscape, sigma: float = 1.0, seed: int = 0):
+        _checks.non_negative("sigma", sigma)
+        self.landscape, self.sigma, self.seed = landscape, float(sigma), seed
+        self.dim, self.window, self.minimizers = landscape.dim, landscape.window, landscape.minimizers
+        self.reset()
+
+    def reset(self):
+        self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def min_value(self):
+        return self.landscape.min_value
+
+    def value(self, x):
+        return self.landscape.value(x)
+
+    def grad(self, x):
+        g = self.landscape.grad(x)
+        return g + self.sigma * self.rng.standard_normal(g.shape)
+
+    def value_and_grad(self, x):
+        return self.value(x), self.grad(x)

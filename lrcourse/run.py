@@ -131,6 +131,8 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
     """
     steps = _checks.positive_int("steps", steps, minimum=0)
     value_and_grad = _objective(problem)
+    if hasattr(problem, "reset"):  # noisy problems restart their random stream: runs repeat
+        problem.reset()
     x = np.asarray(x0, dtype=float)
     hyper = _hyper_arrays(optimizer)
     shape = np.broadcast_shapes(x.shape, *[s for h in hyper.values() for s in _shapes(h)])

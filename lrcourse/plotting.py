@@ -1,0 +1,136 @@
+"""Plots for the course. Every function takes a matplotlib ``Axes``, draws on it and returns
+what it drew, so notebooks and dashboards compose them freely and update artists in place.
+
+matplotlib is imported here, not by ``import lrcourse``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colors
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["figure", "to_png", "contours", "path", "loss_curve", "schedule_curve", "heatmap", "mark", "clip_to_window"]
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6):
+    """A Figure that pyplot does not track (dashboards own theirs), with its axes."""
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    FigureCanvasAgg(fig)  # render without pyplot
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes.ravel()
+
+
+def contours(ax: Axes, landscape, levels: int = 25, n: int = 160):
+    """Filled log-spaced contours of a 2-D landscape over its window, and its minimizers."""
+    X, Y, Z = landscape.grid(n)
+    floor = Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+    lv = np.geomspace(floor.min(), floor.max(), levels)
+    cs = ax.contourf(X, Y, floor, levels=lv, norm=colors.LogNorm(), cmap="Blues_r", alpha=0.85)
+    ax.contour(X, Y, floor, levels=lv[::2], colors="white", linewidths=0.4, alpha=0.6)
+    m = landscape.minimizers
+    ax.plot(m[:, 0], m[:, 1], "*", color="gold", markersize=12, markeredgecolor="k", zorder=5)
+    (x_lo, x_hi), (y_lo, y_hi) = landscape.window
+    ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), xlabel="$w_1$", ylabel="$w_2$")
+    return cs
+
+
+def clip_to_window(xs: np.ndarray, window) -> np.ndarray:
+    """Positions with points far outside the window cut at its (widened) edge, so that a
+    diverging path still shows where it went without stretching the axes."""
+    xs = np.array(xs, dtype=float)
+    for i, (lo, hi) in enumerate(window):
+        pad = 10 * (hi - lo)
+        xs[..., i] = np.clip(xs[..., i], lo - pad, hi + pad)
+    return xs
+
+
+def path(ax: Axes, xs, color="crimson", label=None, line=None):
+    """A 2-D trajectory (``xs`` shape (T, 2)) with its start marked. Pass ``line`` (the
+    Line2D this returned before) to update it in place."""
+    xs = np.asarray(xs)
+    if line is None:
+        (line,) = ax.plot(xs[:, 0], xs[:, 1], ".-", color=color, lw=1.2, ms=3, label=label, zorder=4)
+        ax.plot(*xs[0], "o", color=color, ms=6, zorder=4)
+    else:
+        line.set_data(xs[:, 0], xs[:, 1])
+    return line
+
+
+def loss_curve(ax: Axes, losses, f_min: float = 0.0, label=None, color=None, line=None):
+    """Loss above its minimum against the step, on a log axis. NaN (after a divergence)
+    is not drawn, so a curve simply stops where its run diverged."""
+    gap = np.asarray(losses, dtype=float) - f_min
+    gap = np.where(gap > 0, gap, np.nan) if np.any(gap > 0) else gap
+    steps = np.arange(gap.size)
+    if line is None:
+        (line,) = ax.plot(steps, gap, label=label, color=color)
+        ax.set_yscale("log")
+        ax.set(xlabel="step t", ylabel="loss − min" if f_min else "loss")
+    else:
+        line.set_data(steps, gap)
+    return line
+
+
+def schedule_curve(ax: Axes, schedule, steps: int, label=None, line=None, **style):
+    """η_t for t = 0 … steps − 1."""
+    t = np.arange(steps)
+    values = schedule(t)
+    if line is None:
+        (line,) = ax.plot(t, values, label=label, **style)
+        ax.set(xlabel="step t", ylabel="learning rate η")
+    else:
+        line.set_data(t, values)
+    return line
+
+
+def heatmap(ax: Axes, values, x, y, diverged=None, xlabel="", ylabel="", log_x=True, cmap="viridis",
+            vmin=None, vmax=None, label="final loss"):
+    """A heat map of ``values`` (rows follow ``y``, columns follow ``x``), log colour scale;
+    cells where a run diverged are drawn in grey and labelled."""
+    values = np.asarray(values, dtype=float)
+    shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+    if diverged is not None:
+        shown = np.where(diverged, np.nan, shown)
+    finite = shown[np.isfinite(shown)]
+    vmin = vmin if vmin is not None else (finite.min() if finite.size else 1e-12)
+    vmax = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
+    cm = colors.Colormap.copy(__import__("matplotlib").colormaps[cmap])
+    cm.set_bad("0.55")
+    mesh = ax.pcolormesh(x, y, shown, norm=colors.LogNorm(vmin=vmin, vmax=max(vmax, vmin * 1.0001)),
+                         cmap=cm, shading="nearest")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.figure.colorbar(mesh, ax=ax, label=label)
+    if diverged is not None and np.any(diverged):
+        ax.plot([], [], "s", color="0.55", label="diverged")
+        ax.legend(loc="upper left", fontsize=8)
+    return mesh
+
+
+def mark(ax: Axes, x: float, y: float, marker=None):
+    """A "you are here" marker; pass the returned artist to move it."""
+    if marker is None:
+        (marker,) = ax.plot([x], [y], "o", ms=11, mfc="none", mec="red", mew=2.2, zorder=6)
+    else:
+        marker.set_data([x], [y])
+    return marker
+
+
+def to_png(fig, fast: bool = True) -> bytes:
+    """Render a figure to PNG bytes. ``fast`` keeps the layout found on the first render
+    (re-solving it on every slider move costs more than the drawing) and compresses
+    lightly: dashboards redraw many times a second."""
+    import io
+
+    from PIL import Image
+
+    fig.canvas.draw()
+    if fast and fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+    return buf.getvalue()

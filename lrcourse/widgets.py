@@ -1,0 +1,380 @@
+"""Dashboards: sliders wired to library calls and plots. No mathematics lives here.
+
+Each dashboard owns a matplotlib ``Figure`` and shows it as PNG in an ``ipywidgets.Image``,
+which the browser swaps in place. Moving a control calls ``refresh``: the library computes,
+the plotting functions update the artists they drew, and the figure is re-rendered. Heavy
+work that does not depend on a control (a heat map over a grid) is computed once.
+
+Tests drive a dashboard by setting ``dash.controls[name].value``; ``dash.state`` holds the
+numbers the figure shows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as widgets
+import numpy as np
+
+from . import landscapes as L
+from . import linesearch, plotting, schedules as S, sweeps, theory
+from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
+from .run import run
+
+__all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer",
+           "schedule_explorer", "escape_wells", "adaptive_race", "adam_eps"]
+
+
+def log_slider(description: str, value: float, low: float, high: float, step: float = 0.05, **kw):
+    """A learning-rate slider: equal distances are equal factors (10**low … 10**high)."""
+    return widgets.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
+                                  description=description, readout_format=".2e",
+                                  style={"description_width": "initial"}, **kw)
+
+
+class Dashboard:
+    """Controls, a figure, and an ``update(**values)`` that redraws it."""
+
+    def __init__(self, controls: dict, fig, update: Callable, dpi: int = 72):
+        self.controls, self.fig, self._update = controls, fig, update
+        fig.set_dpi(dpi)
+        self.state: dict = {}
+        self.image = widgets.Image(format="png")
+        for control in controls.values():
+            control.observe(lambda change: self.refresh(), names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(controls.values()),
+                                                 layout=widgets.Layout(flex_flow="row wrap")), self.image])
+        self.refresh()
+
+    def values(self) -> dict:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def refresh(self) -> None:
+        self.state = self._update(**self.values()) or {}
+        self.image.value = plotting.to_png(self.fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+def _describe_run(result, name="run"):
+    if result.diverged:
+        return f"{name}: diverged at step {result.diverged_at}"
+    return f"{name}: loss {float(result.loss):.2e} after {result.steps} steps"
+
+
+# --------------------------------------------------------------------------- 01
+
+
+def gd_parabola(lr: float = 0.3, curvature: float = 1.0, steps: int = 25) -> Dashboard:
+    """GD on L(w) = a/2·w²: one slider shows creeping, oscillating and diverging runs."""
+    land = L.Parabola(curvature)
+    fig, (ax_path, ax_loss) = plotting.figure(2)
+    w = np.linspace(-3, 3, 200)
+    ax_path.plot(w, land.value(w[:, None]), color="0.4")
+    (line,) = ax_path.plot([], [], "o-", color="crimson", ms=4)
+    ax_path.set(xlim=(-3, 3), ylim=(-0.2, 5), xlabel="w", ylabel="L(w)")
+    loss_line = plotting.loss_curve(ax_loss, np.ones(steps + 1))
+    ax_loss.set_ylim(1e-12, 1e6)
+    controls = {"lr": log_slider("learning rate η", lr, 1e-2, 3.5)}
+
+    def update(lr):
+        r = run(land, GD(lr=lr), x0=[2.0], steps=steps)
+        xs = plotting.clip_to_window(r.xs, ((-3.0, 3.0),))[:, 0]
+        line.set_data(xs, land.value(xs[:, None]))
+        plotting.loss_curve(ax_loss, r.losses, line=loss_line)
+        x = r.xs[: (r.diverged_at if r.diverged else steps + 1), 0]
+        if r.diverged:
+            regime = f"diverges (step {r.diverged_at})"
+        elif np.any(np.sign(x[1:]) * np.sign(x[:-1]) < 0):
+            regime = "oscillates but converges"
+        else:
+            regime = "monotone"
+        ax_path.set_title(f"η·L = {lr * curvature:.2f}: {regime}")
+        ax_loss.set_title(_describe_run(r, "GD"))
+        return {"result": r, "regime": regime}
+
+    return Dashboard(controls, fig, update)
+
+
+def zigzag(kappa: float = 20.0, lr_fraction: float = 0.9, steps: int = 60) -> Dashboard:
+    """GD on a rotated bowl: the rate is limited by the steep direction (2/L) while the flat
+    one (μ) sets the pace. Sliders: condition number κ and η as a fraction of 2/L."""
+    fig, (ax_path, ax_loss) = plotting.figure(2)
+    controls = {"kappa": log_slider("condition number κ", kappa, 1, 1000, continuous_update=False),
+                "lr_fraction": widgets.FloatSlider(value=lr_fraction, min=0.05, max=1.1, step=0.01,
+                                                   description="η / (2/L)", style={"description_width": "initial"})}
+    cache = {}
+
+    def update(kappa, lr_fraction):
+        if cache.get("kappa") != kappa:  # contours only change with κ
+            ax_path.clear()
+            cache.update(kappa=kappa, land=L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6))
+            plotting.contours(ax_path, cache["land"])
+            cache["line"] = plotting.path(ax_path, np.zeros((1, 2)))
+        land = cache["land"]
+        lr = lr_fraction * theory.gd_stability_limit(land.L)
+        r = run(land, GD(lr=lr), x0=[-2.0, 1.5], steps=steps)
+        plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=cache["line"])
+        ax_path.set_title(f"κ = {kappa:.0f}, η = {lr:.3g}")
+        ax_loss.clear()
+        plotting.loss_curve(ax_loss, r.losses, label="GD")
+        ax_loss.set_title(_describe_run(r, "GD"))
+        return {"result": r, "lr": lr}
+
+    return Dashboard(controls, fig, update)
+
+
+# --------------------------------------------------------------------------- 02
+
+
+def curvature_race(kappa: float = 30.0, angle: float = 0.0, steps: int = 60) -> Dashboard:
+    """Fixed η, a per-coordinate (diagonal) η, Armijo backtracking and Newton on one bowl."""
+    fig, (ax_path, ax_loss) = plotting.figure(2)
+    controls = {"kappa": log_slider("condition number κ", kappa, 1, 1000, continuous_update=False),
+                "angle": widgets.FloatSlider(value=angle, min=0, max=np.pi / 2, step=np.pi / 36,
+                                             description="rotation (rad)", continuous_update=False,
+                                             style={"description_width": "initial"})}
+    x0 = np.array([-2.0, 1.5])
+
+    def update(kappa, angle):
+        land = L.Quadratic.from_condition(kappa, L=1.0, angle=angle)
+        diag = 1.0 / np.diag(land.A)  # one rate per coordinate from the Hessian's diagonal
+        runs = {
+            "GD, η = 2/(L+μ)": run(land, GD(lr=theory.best_gd_lr(land.L, land.mu)), x0, steps),
+            "diagonal η = 1/H_ii": run(land, GD(lr=diag), x0, steps),
+            "Armijo backtracking": linesearch.backtracking(land, x0, steps),
+            "Newton": linesearch.newton(land, x0, steps),
+        }
+        ax_path.clear()
+        ax_loss.clear()
+        plotting.contours(ax_path, land)
+        counts = {}
+        for (name, r), color in zip(runs.items(), ["crimson", "darkorange", "purple", "black"]):
+            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), color=color, label=name)
+            plotting.loss_curve(ax_loss, np.maximum(r.losses, 1e-300), label=name, color=color)
+            counts[name] = r.steps_to(1e-8)
+        ax_loss.set_ylim(1e-16, 1e2)
+        ax_loss.legend(fontsize=8)
+        ax_path.set_title(f"κ = {kappa:.0f}, rotation {angle:.2f} rad")
+        ax_loss.set_title("steps to loss 1e-8: " + ", ".join(str(c) if c >= 0 else ">" + str(steps)
+                                                             for c in counts.values()))
+        return {"steps_to_1e-8": counts}
+
+    return Dashboard(controls, fig, update)
+
+
+# --------------------------------------------------------------------------- 03
+
+
+def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.6, steps: int = 100,
+                      grid: int = 120) -> Dashboard:
+    """Heavy ball on a bowl: the path, the measured (η, μ) map, and the theory's rate map,
+    with the sliders' point marked on both maps. The maps are computed once."""
+    land = L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6)
+    x0 = np.array([-2.0, 1.5])
+    lrs, mus = np.logspace(-2, np.log10(4.0), grid), np.linspace(0, 0.99, grid)
+    measured = sweeps.grid(land, Momentum, x0=x0, steps=steps, lr=lrs, momentum=mus)
+    rates = theory.rate_map(lrs, mus, [land.mu, land.L])
+    fig, (ax_path, ax_map, ax_theory) = plotting.figure(3, width=4.2)
+    plotting.contours(ax_path, land)
+    gd_line = plotting.path(ax_path, x0[None], color="0.3", label="GD, same η")
+    hb_line = plotting.path(ax_path, x0[None], color="crimson", label="heavy ball")
+    ax_path.legend(fontsize=8, loc="lower right")
+    plotting.heatmap(ax_map, measured.loss.T, lrs, mus, diverged=measured.diverged.T, xlabel="η", ylabel="μ",
+                     vmin=1e-20, label=f"loss after {steps} steps")
+    ax_map.set_title("measured (one broadcast run)")
+    plotting.heatmap(ax_theory, np.where(rates < 1, rates, np.nan).T, lrs, mus, xlabel="η", ylabel="μ",
+                     vmin=0.3, vmax=1.0, label="rate per step", cmap="magma")
+    opt_lr, opt_mu, opt_rate = theory.heavy_ball_optimum(land.L, land.mu)
+    ax_theory.plot([opt_lr], [opt_mu], "*", color="gold", ms=14, mec="k")
+    ax_theory.set_title(f"theory: optimum η*={opt_lr:.2f}, μ*={opt_mu:.2f}")
+    markers = [plotting.mark(ax, lr, momentum) for ax in (ax_map, ax_theory)]
+    controls = {"lr": log_slider("learning rate η", lr, lrs[0], lrs[-1]),
+                "momentum": widgets.FloatSlider(value=momentum, min=0, max=0.99, step=0.01, description="momentum μ")}
+
+    def update(lr, momentum):
+        gd = run(land, GD(lr=lr), x0, steps)
+        hb = run(land, Momentum(lr=lr, momentum=momentum), x0, steps)
+        plotting.path(ax_path, plotting.clip_to_window(gd.xs, land.window), line=gd_line)
+        plotting.path(ax_path, plotting.clip_to_window(hb.xs, land.window), line=hb_line)
+        for m, ax in zip(markers, (ax_map, ax_theory)):
+            plotting.mark(ax, lr, momentum, marker=m)
+        rate = theory.heavy_ball_rate(lr, momentum, [land.mu, land.L])
+        ax_path.set_title(f"{_describe_run(hb, 'heavy ball')}\ntheory rate {rate:.3f}/step")
+        return {"heavy_ball": hb, "gd": gd, "rate": rate}
+
+    dash = Dashboard(controls, fig, update)
+    dash.grid = measured
+    return dash
+
+
+# --------------------------------------------------------------------------- 04
+
+SCHEDULE_SLIDERS = {
+    # name: (factory, {argument: control builder})
+    "constant": (lambda lr: S.constant(lr), {}),
+    "time_based": (lambda lr, decay: S.time_based(lr, decay),
+                   {"decay": lambda: log_slider("d", 0.01, 1e-4, 1.0)}),
+    "inverse_time": (lambda lr, decay: S.inverse_time(lr, decay),
+                     {"decay": lambda: log_slider("d", 0.05, 1e-4, 1.0)}),
+    "inverse_scaling": (lambda lr, power: S.inverse_scaling(lr, power),
+                        {"power": lambda: widgets.FloatSlider(value=0.5, min=0, max=1.5, step=0.05, description="p")}),
+    "step_decay": (lambda lr, drop, every: S.step_decay(lr, drop, every),
+                   {"drop": lambda: widgets.FloatSlider(value=0.5, min=0.05, max=1, step=0.05, description="drop d"),
+                    "every": lambda: widgets.IntSlider(value=50, min=1, max=150, description="every r")}),
+    "exponential": (lambda lr, decay: S.exponential(lr, decay),
+                    {"decay": lambda: log_slider("d", 0.01, 1e-4, 0.2)}),
+    "cosine": (lambda lr, T_max: S.cosine(lr, T_max, lr / 100),
+               {"T_max": lambda: widgets.IntSlider(value=300, min=10, max=300, description="T_max")}),
+    "cosine_restarts": (lambda lr, T_0, T_mult: S.cosine_restarts(lr, T_0, T_mult, lr / 100),
+                        {"T_0": lambda: widgets.IntSlider(value=50, min=5, max=150, description="T_0"),
+                         "T_mult": lambda: widgets.IntSlider(value=2, min=1, max=3, description="T_mult")}),
+    "cyclic": (lambda lr, step_size_up, mode: S.cyclic(lr / 10, lr, step_size_up, mode=mode),
+               {"step_size_up": lambda: widgets.IntSlider(value=30, min=2, max=150, description="half cycle"),
+                "mode": lambda: widgets.Dropdown(options=["triangular", "triangular2", "exp_range"],
+                                                 value="triangular", description="mode")}),
+    "warmup": (lambda lr, steps: S.warmup(S.cosine(lr, 300, lr / 100), steps, 0.01),
+               {"steps": lambda: widgets.IntSlider(value=30, min=1, max=150, description="warm-up")}),
+    "one_cycle": (lambda lr, pct_start: S.one_cycle(lr, 301, pct_start),
+                  {"pct_start": lambda: widgets.FloatSlider(value=0.3, min=0.05, max=0.9, step=0.05,
+                                                            description="pct_start")}),
+}
+
+
+def schedule_explorer(name: str, lr: float = 0.05, steps: int = 300, sigma: float = 2.0) -> Dashboard:
+    """One schedule with its own sliders: its curve, and what it does to SGD with noisy
+    gradients on a bowl (κ = 10), against the constant rate η₀."""
+    if name not in SCHEDULE_SLIDERS:
+        raise ValueError(f"name must be one of {', '.join(SCHEDULE_SLIDERS)}, got {name!r}")
+    factory, extra = SCHEDULE_SLIDERS[name]
+    controls = {"lr": log_slider("η₀ (peak)", lr, 1e-3, 0.5)}
+    controls.update({k: make() for k, make in extra.items()})
+    bowl = L.Quadratic.from_condition(10.0, L=2.0)
+    fig, (ax_s, ax_l) = plotting.figure(2)
+    x0 = np.array([3.0, 3.0])
+
+    def update(lr, **kw):
+        schedule = factory(lr, **kw)
+        noisy = L.Noisy(bowl, sigma=sigma, seed=1)
+        scheduled = run(noisy, GD(lr=schedule), x0, steps)
+        constant = run(noisy, GD(lr=lr), x0, steps)
+        ax_s.clear()
+        ax_l.clear()
+        plotting.schedule_curve(ax_s, schedule, steps, label=repr(schedule))
+        ax_s.set_title(name)
+        ax_s.set_yscale("log")
+        plotting.loss_curve(ax_l, constant.losses, label=f"constant η₀", color="0.6")
+        plotting.loss_curve(ax_l, scheduled.losses, label=name, color="crimson")
+        tail = lambda r: float(np.nanmean(r.losses[-50:]))
+        ax_l.set_title(f"noisy GD: mean loss of last 50 steps\n{name} {tail(scheduled):.2e} vs constant {tail(constant):.2e}")
+        ax_l.legend(fontsize=8)
+        return {"schedule": schedule, "rates": schedule(np.arange(steps)), "final": tail(scheduled),
+                "constant": tail(constant)}
+
+    return Dashboard(controls, fig, update)
+
+
+def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
+    """Constant, cosine-with-restarts and cyclic rates on the multi-well landscape, all from
+    the same start in a shallow well. Slider: the peak rate."""
+    land = L.MultiWell()
+    x0 = np.array([0.45, 0.35])   # inside the shallow well near (0.3, 0.2)
+    fig, (ax_path, ax_lr) = plotting.figure(2)
+    plotting.contours(ax_path, land)
+    colors = {"constant (η_min)": "0.3", "cosine restarts": "crimson", "cyclic": "purple"}
+    lines = {k: plotting.path(ax_path, x0[None], color=c, label=k) for k, c in colors.items()}
+    ax_path.legend(fontsize=8, loc="lower left")
+    controls = {"peak": log_slider("peak η", peak, 0.05, 5.0)}
+
+    def update(peak):
+        low = 0.02
+        scheds = {"constant (η_min)": S.constant(low),
+                  "cosine restarts": S.cosine_restarts(peak, T_0=60, eta_min=low),
+                  "cyclic": S.cyclic(low, peak, step_size_up=30)}
+        ends = {}
+        ax_lr.clear()
+        for k, s in scheds.items():
+            r = run(land, GD(lr=s), x0, steps)
+            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=lines[k])
+            plotting.schedule_curve(ax_lr, s, steps, label=k, color=colors[k])
+            well = int(np.argmin(np.linalg.norm(land.minimizers - r.x, axis=1)))
+            ends[k] = {"well": well, "loss": float(r.loss), "diverged": bool(r.diverged)}
+        ax_lr.set_yscale("log")
+        ax_lr.legend(fontsize=8)
+        ax_path.set_title("final wells (0 = deepest): " + ", ".join(str(e["well"]) for e in ends.values()))
+        return {"ends": ends}
+
+    return Dashboard(controls, fig, update)
+
+
+# --------------------------------------------------------------------------- 05
+
+RACE_LANDSCAPES = {
+    "Rosenbrock": (L.Rosenbrock(), np.array([-1.5, 2.0])),
+    "bowl κ=100": (L.Quadratic.from_condition(100.0, L=1.0, angle=np.pi / 6), np.array([-2.0, 1.5])),
+}
+
+
+def adaptive_race(landscape: str = "Rosenbrock", lr_adaptive: float = 0.05, lr_momentum: float = 1e-3,
+                  steps: int = 500) -> Dashboard:
+    """Momentum, Adagrad, Adadelta, RMSprop, Adam and AdamW from the same start."""
+    fig, (ax_path, ax_loss) = plotting.figure(2)
+    controls = {"landscape": widgets.Dropdown(options=list(RACE_LANDSCAPES), value=landscape, description="landscape"),
+                "lr_adaptive": log_slider("η adaptive", lr_adaptive, 1e-3, 1.0),
+                "lr_momentum": log_slider("η momentum", lr_momentum, 1e-5, 1.0)}
+    colors = ["0.3", "tab:blue", "tab:green", "tab:orange", "crimson", "purple"]
+    cache = {}
+
+    def update(landscape, lr_adaptive, lr_momentum):
+        land, x0 = RACE_LANDSCAPES[landscape]
+        if cache.get("landscape") != landscape:
+            ax_path.clear()
+            plotting.contours(ax_path, land)
+            cache.update(landscape=landscape,
+                         lines=[plotting.path(ax_path, x0[None], color=c) for c in colors])
+        opts = {"Momentum": Momentum(lr=lr_momentum, momentum=0.9), "Adagrad": Adagrad(lr=lr_adaptive),
+                "Adadelta": Adadelta(lr=1.0), "RMSprop": RMSprop(lr=lr_adaptive),
+                "Adam": Adam(lr=lr_adaptive), "AdamW": AdamW(lr=lr_adaptive, weight_decay=0.01)}
+        ax_loss.clear()
+        finals = {}
+        for (name, opt), line, color in zip(opts.items(), cache["lines"], colors):
+            r = run(land, opt, x0, steps)
+            line.set_label(name)
+            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=line)
+            plotting.loss_curve(ax_loss, r.losses - land.min_value + 1e-300, label=name, color=color)
+            finals[name] = float(r.loss) if not r.diverged else np.inf
+        ax_path.legend(fontsize=7, loc="lower right")
+        ax_loss.legend(fontsize=7)
+        best = min(finals, key=finals.get)
+        ax_loss.set_title(f"{landscape}: lowest loss after {steps} steps: {best}")
+        return {"finals": finals}
+
+    return Dashboard(controls, fig, update)
+
+
+def adam_eps(eps: float = 1e-8, bias_correction: bool = True, steps: int = 60) -> Dashboard:
+    """Adam's per-coordinate step size |Δw| over the first steps, for gradients of very
+    different scale (1e-6, 1e-2, 1 and 100): what ε and bias correction do."""
+    scales = np.array([1e-6, 1e-2, 1.0, 1e2])
+    fig, (ax,) = plotting.figure(1, width=6)
+    lines = [ax.plot([], [], label=f"|g| = {s:g}")[0] for s in scales]
+    ax.set(yscale="log", xlim=(1, steps), ylim=(1e-9, 1e-1), xlabel="step t", ylabel="|step| / η")
+    ax.legend(fontsize=8)
+    controls = {"eps": log_slider("ε", eps, 1e-12, 1.0), "bias_correction": widgets.Checkbox(
+        value=bias_correction, description="bias correction")}
+
+    def update(eps, bias_correction):
+        opt = Adam(lr=1.0, eps=eps, bias_correction=bias_correction)
+        # a constant gradient of each scale, so only Adam's normalisation shows
+        r = run(lambda x: (np.zeros(x.shape[:-1]), np.broadcast_to(scales, x.shape)), opt, np.zeros(4), steps)
+        step = np.abs(np.diff(r.xs, axis=0))
+        for line, s in zip(lines, step.T):
+            line.set_data(np.arange(1, steps + 1), s)
+        ax.set_ylim(max(step.min(), 1e-9) / 2, max(step.max(), 1.0) * 2)
+        ax.set_title(f"ε = {eps:.0e}, bias correction {'on' if bias_correction else 'off'}: "
+                     f"first step {step[0].round(4).tolist()}")
+        return {"steps": step}
+
+    return Dashboard(controls, fig, update)
