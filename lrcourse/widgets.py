@@ -243,13 +243,13 @@ SCHEDULE_SLIDERS = {
 }
 
 
-def schedule_explorer(name: str, lr: float = 0.05, steps: int = 300, sigma: float = 2.0) -> Dashboard:
+def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float = 2.0) -> Dashboard:
     """One schedule with its own sliders: its curve, and what it does to SGD with noisy
     gradients on a bowl (κ = 10), against the constant rate η₀."""
     if name not in SCHEDULE_SLIDERS:
         raise ValueError(f"name must be one of {', '.join(SCHEDULE_SLIDERS)}, got {name!r}")
     factory, extra = SCHEDULE_SLIDERS[name]
-    controls = {"lr": log_slider("η₀ (peak)", lr, 1e-3, 0.5)}
+    controls = {"lr": log_slider("η₀ (peak)", lr, 1e-3, 0.9)}
     controls.update({k: make() for k, make in extra.items()})
     bowl = L.Quadratic.from_condition(10.0, L=2.0)
     fig, (ax_s, ax_l) = plotting.figure(2)
