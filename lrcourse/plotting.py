@@ -97,8 +97,9 @@ def heatmap(ax: Axes, values, x, y, diverged=None, xlabel="", ylabel="", log_x=T
     finite = shown[np.isfinite(shown)]
     vmin = vmin if vmin is not None else (finite.min() if finite.size else 1e-12)
     vmax = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
-    cm = colors.Colormap.copy(__import__("matplotlib").colormaps[cmap])
-    cm.set_bad("0.55")
+    import matplotlib
+
+    cm = matplotlib.colormaps[cmap].with_extremes(bad="0.55")
     mesh = ax.pcolormesh(x, y, shown, norm=colors.LogNorm(vmin=vmin, vmax=max(vmax, vmin * 1.0001)),
                          cmap=cm, shading="nearest")
     if log_x:
