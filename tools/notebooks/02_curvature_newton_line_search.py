@@ -70,7 +70,7 @@ for angle in [0.0, 0.3, 0.785]:
   when the valley is rotated.
 - Backtracking line search picks η per step from the loss itself.
 
-**Exercise:** `exercises/02_curvature_newton_line_search`.
+**Exercise** (in the exercise set, once it lands): `exercises/02_curvature_newton_line_search`.
 **Next:** `03_momentum.ipynb`.
 """),
 ]

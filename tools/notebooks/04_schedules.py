@@ -162,7 +162,7 @@ print("rate cut at steps", changes.tolist(), "to", [float(r.lrs[c]) for c in cha
 - With noisy gradients, decay lowers the noise floor; restarts and cycles trade stability
   for exploration.
 
-**Exercise:** `exercises/04_schedules` (step decay and the time-based recursion).
+**Exercise** (in the exercise set, once it lands): `exercises/04_schedules` (step decay and the time-based recursion).
 **Next:** `05_adaptive_methods.ipynb`.
 """),
 ]

@@ -120,7 +120,7 @@ for opt in [lrc.Adam(lr=0.01, weight_decay=0.1), lrc.AdamW(lr=0.01, weight_decay
 - Without bias correction Adam's early steps are too large, not too small.
 - ε matters once gradients are tiny; AdamW decays all weights alike, Adam's L2 does not.
 
-**Exercise:** `exercises/05_adaptive_methods` (Adam with bias correction).
+**Exercise** (in the exercise set, once it lands): `exercises/05_adaptive_methods` (Adam with bias correction).
 **Next:** notebooks 06–10 (choosing a rate in practice).
 """),
 ]
