@@ -18,7 +18,7 @@ import numpy as np
 
 from . import landscapes as L
 from . import linesearch, plotting, schedules as S, sweeps, theory
-from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
+from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, RMSprop
 from .run import run
 
 __all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer",
