@@ -42,6 +42,7 @@ def dashboard_latency():
         "04 schedule_explorer step_decay (every)": (lambda: W.schedule_explorer("step_decay"), "every", [10, 40, 80, 120]),
         "04 schedule_explorer cosine (lr)": (lambda: W.schedule_explorer("cosine"), "lr", [0.01, 0.05, 0.2, 0.6]),
         "04 escape_wells (peak)": (W.escape_wells, "peak", [0.1, 0.5, 1.0, 2.0]),
+        "05 adaptive_race (lr_momentum)": (W.adaptive_race, "lr_momentum", [1e-4, 3e-4, 1e-3, 3e-3]),
         "05 adaptive_race (lr_adaptive)": (W.adaptive_race, "lr_adaptive", [0.005, 0.02, 0.1, 0.3]),
         "05 adam_eps (eps)": (W.adam_eps, "eps", [1e-10, 1e-6, 1e-3, 1e-1]),
     }
@@ -49,8 +50,10 @@ def dashboard_latency():
     for name, (make, control, values) in cases.items():
         dash = make()
         times = []
-        for _ in range(3):
+        for rep in range(3):
             for v in values:
+                # a slightly different value on each pass, so no dashboard can answer from a cache
+                v = v if isinstance(v, int) else v * (1 + 0.013 * rep)
                 t0 = time.perf_counter()
                 dash.controls[control].value = v
                 times.append(time.perf_counter() - t0)

@@ -151,6 +151,8 @@ class Nesterov(Momentum):
 
 def _with_weight_decay(x, grad, weight_decay):
     """L2 regularisation as PyTorch adds it: g ← g + λ·x."""
+    if np.ndim(weight_decay) == 0:   # the common case, checked without a reduction
+        return grad + weight_decay * x if weight_decay else grad
     return grad + weight_decay * x if np.any(weight_decay) else grad
 
 

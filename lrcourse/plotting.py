@@ -12,30 +12,51 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["figure", "to_png", "contours", "path", "loss_curve", "schedule_curve", "heatmap", "mark", "clip_to_window"]
+__all__ = ["figure", "to_png", "Blit", "contours", "refill", "path", "loss_curve", "schedule_curve", "heatmap", "mark",
+           "clip_to_window"]
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6):
-    """A Figure that pyplot does not track (dashboards own theirs), with its axes."""
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    """A Figure that pyplot does not track (dashboards own theirs), with its axes.
+
+    Margins are fixed in inches (room for tick labels and a two-line title) rather than
+    solved by a layout engine: solving them costs more than drawing the figure.
+    """
+    fig = Figure(figsize=(width * ncols, height * nrows))
     FigureCanvasAgg(fig)  # render without pyplot
+    W, H = width * ncols, height * nrows
+    fig.subplots_adjust(left=0.8 / W, right=1 - 0.2 / W, bottom=0.55 / H, top=1 - 0.55 / H,
+                        wspace=1.0 / (width - 1.0), hspace=1.2 / (height - 1.1))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes.ravel()
 
 
+def _floor(landscape, n: int):
+    X, Y, Z = landscape.grid(n)
+    return X, Y, Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+
+
 def contours(ax: Axes, landscape, levels: int = 12, n: int = 160):
     """A 2-D landscape over its window: log-scaled colours (an image, cheap to redraw) with
-    a few contour lines, and its minimizers as stars."""
-    X, Y, Z = landscape.grid(n)
-    floor = Z - Z.min() + 1e-3 * (np.ptp(Z) + 1e-12)
+    ``levels`` contour lines (0 for none), and its minimizers as stars. Returns the image."""
+    X, Y, floor = _floor(landscape, n)
     (x_lo, x_hi), (y_lo, y_hi) = landscape.window
     image = ax.imshow(floor, origin="lower", extent=(x_lo, x_hi, y_lo, y_hi), aspect="auto",
                       norm=colors.LogNorm(), cmap="Blues_r", alpha=0.85, interpolation="bilinear")
-    ax.contour(X, Y, floor, levels=np.geomspace(floor.min(), floor.max(), levels), colors="white",
-               linewidths=0.4, alpha=0.6)
+    if levels:
+        ax.contour(X, Y, floor, levels=np.geomspace(floor.min(), floor.max(), levels), colors="white",
+                   linewidths=0.4, alpha=0.6)
     m = landscape.minimizers
     ax.plot(m[:, 0], m[:, 1], "*", color="gold", markersize=12, markeredgecolor="k", zorder=5)
     ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), xlabel="$w_1$", ylabel="$w_2$")
+    return image
+
+
+def refill(image, landscape, n: int = 160):
+    """Show another landscape (same window) in an image that ``contours`` drew."""
+    floor = _floor(landscape, n)[2]
+    image.set_data(floor)
+    image.set_norm(colors.LogNorm(floor.min(), floor.max()))
     return image
 
 
@@ -123,17 +144,66 @@ def mark(ax: Axes, x: float, y: float, marker=None):
     return marker
 
 
-def to_png(fig, fast: bool = True) -> bytes:
-    """Render a figure to PNG bytes. ``fast`` keeps the layout found on the first render
-    (re-solving it on every slider move costs more than the drawing) and compresses
-    lightly: dashboards redraw many times a second."""
+def _encode(rgba: np.ndarray) -> bytes:
     import io
 
     from PIL import Image
 
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def to_png(fig, fast: bool = True) -> bytes:
+    """Render a figure to PNG bytes. ``fast`` keeps the layout found on the first render
+    (re-solving it on every slider move costs more than the drawing)."""
     fig.canvas.draw()
     if fast and fig.get_layout_engine() is not None:
         fig.set_layout_engine("none")
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    return _encode(np.asarray(fig.canvas.buffer_rgba()))
+
+
+class Blit:
+    """Render a figure whose static parts (axes, ticks, contours, heat maps, legends) are
+    drawn once and kept as pixels; each render then paints only the ``dynamic`` artists
+    (paths, curves, markers, titles) over that background. This is what keeps a
+    dashboard's slider responsive: drawing tick labels and text is most of matplotlib's
+    time. Axis limits must not depend on the dynamic data (fix them); after changing
+    something static, call ``invalidate``.
+    """
+
+    def __init__(self, fig, dynamic=()):
+        self.fig = fig
+        self.dynamic = list(dynamic)
+        self._background = None
+
+    def add(self, *artists):
+        """Make more artists dynamic; returns the first, for ``line = blit.add(ax.plot(...)[0])``."""
+        self.dynamic.extend(artists)
+        self.invalidate()
+        return artists[0] if artists else None
+
+    def invalidate(self) -> None:
+        self._background = None
+
+    def render(self) -> np.ndarray:
+        """The figure's RGBA pixels."""
+        canvas = self.fig.canvas
+        if self._background is None:
+            for a in self.dynamic:
+                a.set_animated(False)
+            if self.fig.get_layout_engine() is not None:   # lay out with everything shown, then freeze
+                canvas.draw()
+                self.fig.set_layout_engine("none")
+            for a in self.dynamic:
+                a.set_animated(True)
+            canvas.draw()                                   # animated artists are left out
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for a in self.dynamic:
+            self.fig.draw_artist(a)
+        return np.asarray(canvas.buffer_rgba())
+
+    def png(self) -> bytes:
+        return _encode(self.render())

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import _checks
-from .schedules import ReduceOnPlateau
+from .schedules import ReduceOnPlateau, Schedule
 
 __all__ = ["run", "Run"]
 
@@ -143,6 +143,11 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
     flat = lambda h: np.broadcast_to(h, shape).reshape(n, d)
     opt = dataclasses.replace(optimizer, **{k: _map(h, flat) for k, h in hyper.items()}) if hyper else optimizer
     plateau = optimizer.lr if isinstance(getattr(optimizer, "lr", None), ReduceOnPlateau) else None
+    if isinstance(getattr(optimizer, "lr", None), Schedule) and steps:
+        # A schedule is a pure function of t: evaluate it for all steps at once.
+        table = _Table(optimizer.lr, steps)
+        optimizer = dataclasses.replace(optimizer, lr=table)
+        opt = dataclasses.replace(opt, lr=table)
     if plateau is not None:
         plateau.reset()
 
@@ -213,6 +218,16 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
     return Run(xs=xs, losses=losses, lrs=lrs, x=out_x, loss=_checks.plain(final_loss.reshape(batch)),
                diverged_at=_checks.plain(diverged_at.reshape(batch)), steps=steps,
                max_loss=_checks.plain(bound.reshape(batch)))
+
+
+class _Table:
+    """A schedule's values for t = 0 … steps, looked up instead of recomputed each step."""
+
+    def __init__(self, schedule: Schedule, steps: int):
+        self.schedule, self.values = schedule, schedule(np.arange(steps + 1))
+
+    def __call__(self, t):
+        return float(self.values[t]) if 0 <= t < self.values.size else self.schedule(t)
 
 
 def _per_run(value, keep) -> bool:

@@ -22,7 +22,7 @@ from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, RMSprop
 from .run import run
 
 __all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer",
-           "schedule_explorer", "escape_wells", "adaptive_race", "adam_eps"]
+           "schedule_explorer", "schedule_tabs", "escape_wells", "adaptive_race", "adam_eps"]
 
 
 def log_slider(description: str, value: float, low: float, high: float, step: float = 0.05, **kw):
@@ -33,11 +33,16 @@ def log_slider(description: str, value: float, low: float, high: float, step: fl
 
 
 class Dashboard:
-    """Controls, a figure, and an ``update(**values)`` that redraws it."""
+    """Controls, a figure, and an ``update(**values)`` that moves its dynamic artists.
+
+    ``fig`` is a Figure or a ``plotting.Blit``; with a Blit only the artists it lists are
+    redrawn on a slider event, over a background rendered once.
+    """
 
     def __init__(self, controls: dict, fig, update: Callable, dpi: int = 72):
-        self.controls, self.fig, self._update = controls, fig, update
-        fig.set_dpi(dpi)
+        self.blit = fig if isinstance(fig, plotting.Blit) else plotting.Blit(fig)
+        self.controls, self.fig, self._update = controls, self.blit.fig, update
+        self.fig.set_dpi(dpi)
         self.state: dict = {}
         self.image = widgets.Image(format="png")
         for control in controls.values():
@@ -51,7 +56,7 @@ class Dashboard:
 
     def refresh(self) -> None:
         self.state = self._update(**self.values()) or {}
-        self.image.value = plotting.to_png(self.fig)
+        self.image.value = self.blit.png()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -76,7 +81,8 @@ def gd_parabola(lr: float = 0.3, curvature: float = 1.0, steps: int = 25) -> Das
     (line,) = ax_path.plot([], [], "o-", color="crimson", ms=4)
     ax_path.set(xlim=(-3, 3), ylim=(-0.2, 5), xlabel="w", ylabel="L(w)")
     loss_line = plotting.loss_curve(ax_loss, np.ones(steps + 1))
-    ax_loss.set_ylim(1e-12, 1e6)
+    ax_loss.set(xlim=(0, steps), ylim=(1e-12, 1e6))
+    blit = plotting.Blit(fig, [line, loss_line, ax_path.title, ax_loss.title])
     controls = {"lr": log_slider("learning rate η", lr, 1e-2, 3.5)}
 
     def update(lr):
@@ -95,7 +101,7 @@ def gd_parabola(lr: float = 0.3, curvature: float = 1.0, steps: int = 25) -> Das
         ax_loss.set_title(_describe_run(r, "GD"))
         return {"result": r, "regime": regime}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
 
 
 def zigzag(kappa: float = 20.0, lr_fraction: float = 0.9, steps: int = 60) -> Dashboard:
@@ -105,25 +111,29 @@ def zigzag(kappa: float = 20.0, lr_fraction: float = 0.9, steps: int = 60) -> Da
     controls = {"kappa": log_slider("condition number κ", kappa, 1, 1000, continuous_update=False),
                 "lr_fraction": widgets.FloatSlider(value=lr_fraction, min=0.05, max=1.1, step=0.01,
                                                    description="η / (2/L)", style={"description_width": "initial"})}
-    cache = {}
+    x0 = np.array([-2.0, 1.5])
+    land0 = L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6)
+    image = plotting.contours(ax_path, land0, levels=0)
+    path_line = plotting.path(ax_path, x0[None])
+    loss_line = plotting.loss_curve(ax_loss, np.ones(steps + 1), label="GD")
+    ax_loss.set(xlim=(0, steps), ylim=(1e-14, 1e6))
+    blit = plotting.Blit(fig, [image, *ax_path.lines, loss_line, ax_path.title, ax_loss.title])
+    cache = {"kappa": kappa, "land": land0}
 
     def update(kappa, lr_fraction):
-        if cache.get("kappa") != kappa:  # contours only change with κ
-            ax_path.clear()
+        if cache["kappa"] != kappa:  # the landscape only changes with κ
             cache.update(kappa=kappa, land=L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6))
-            plotting.contours(ax_path, cache["land"])
-            cache["line"] = plotting.path(ax_path, np.zeros((1, 2)))
+            plotting.refill(image, cache["land"])
         land = cache["land"]
         lr = lr_fraction * theory.gd_stability_limit(land.L)
-        r = run(land, GD(lr=lr), x0=[-2.0, 1.5], steps=steps)
-        plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=cache["line"])
+        r = run(land, GD(lr=lr), x0, steps=steps)
+        plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
+        plotting.loss_curve(ax_loss, r.losses, line=loss_line)
         ax_path.set_title(f"κ = {kappa:.0f}, η = {lr:.3g}")
-        ax_loss.clear()
-        plotting.loss_curve(ax_loss, r.losses, label="GD")
         ax_loss.set_title(_describe_run(r, "GD"))
         return {"result": r, "lr": lr}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
 
 
 # --------------------------------------------------------------------------- 02
@@ -137,32 +147,34 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, steps: int = 60) -> 
                                              description="rotation (rad)", continuous_update=False,
                                              style={"description_width": "initial"})}
     x0 = np.array([-2.0, 1.5])
+    names = ["GD, η = 2/(L+μ)", "diagonal η = 1/H_ii", "Armijo backtracking", "Newton"]
+    colors = ["crimson", "darkorange", "purple", "black"]
+    image = plotting.contours(ax_path, L.Quadratic.from_condition(kappa, L=1.0, angle=angle), levels=0)
+    paths = [plotting.path(ax_path, x0[None], color=c, label=n) for n, c in zip(names, colors)]
+    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=c) for n, c in zip(names, colors)]
+    ax_loss.set(xlim=(0, steps), ylim=(1e-16, 1e2))
+    ax_loss.legend(fontsize=8)
+    blit = plotting.Blit(fig, [image, *ax_path.lines, *losses, ax_path.title, ax_loss.title])
 
     def update(kappa, angle):
         land = L.Quadratic.from_condition(kappa, L=1.0, angle=angle)
         diag = 1.0 / np.diag(land.A)  # one rate per coordinate from the Hessian's diagonal
-        runs = {
-            "GD, η = 2/(L+μ)": run(land, GD(lr=theory.best_gd_lr(land.L, land.mu)), x0, steps),
-            "diagonal η = 1/H_ii": run(land, GD(lr=diag), x0, steps),
-            "Armijo backtracking": linesearch.backtracking(land, x0, steps),
-            "Newton": linesearch.newton(land, x0, steps),
-        }
-        ax_path.clear()
-        ax_loss.clear()
-        plotting.contours(ax_path, land)
+        runs = [run(land, GD(lr=theory.best_gd_lr(land.L, land.mu)), x0, steps),
+                run(land, GD(lr=diag), x0, steps),
+                linesearch.backtracking(land, x0, steps),
+                linesearch.newton(land, x0, steps)]
+        plotting.refill(image, land)
         counts = {}
-        for (name, r), color in zip(runs.items(), ["crimson", "darkorange", "purple", "black"]):
-            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), color=color, label=name)
-            plotting.loss_curve(ax_loss, np.maximum(r.losses, 1e-300), label=name, color=color)
+        for name, r, path_line, loss_line in zip(names, runs, paths, losses):
+            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
+            plotting.loss_curve(ax_loss, np.maximum(r.losses, 1e-300), line=loss_line)
             counts[name] = r.steps_to(1e-8)
-        ax_loss.set_ylim(1e-16, 1e2)
-        ax_loss.legend(fontsize=8)
         ax_path.set_title(f"κ = {kappa:.0f}, rotation {angle:.2f} rad")
         ax_loss.set_title("steps to loss 1e-8: " + ", ".join(str(c) if c >= 0 else ">" + str(steps)
                                                              for c in counts.values()))
         return {"steps_to_1e-8": counts}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
 
 
 # --------------------------------------------------------------------------- 03
@@ -178,6 +190,7 @@ def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.
     measured = sweeps.grid(land, Momentum, x0=x0, steps=steps, lr=lrs, momentum=mus)
     rates = theory.rate_map(lrs, mus, [land.mu, land.L])
     fig, (ax_path, ax_map, ax_theory) = plotting.figure(3, width=4.2)
+    fig.subplots_adjust(right=1 - 0.75 / fig.get_figwidth(), wspace=0.45)  # room for colour bars
     plotting.contours(ax_path, land)
     gd_line = plotting.path(ax_path, x0[None], color="0.3", label="GD, same η")
     hb_line = plotting.path(ax_path, x0[None], color="crimson", label="heavy ball")
@@ -193,6 +206,7 @@ def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.
     markers = [plotting.mark(ax, lr, momentum) for ax in (ax_map, ax_theory)]
     controls = {"lr": log_slider("learning rate η", lr, lrs[0], lrs[-1]),
                 "momentum": widgets.FloatSlider(value=momentum, min=0, max=0.99, step=0.01, description="momentum μ")}
+    blit = plotting.Blit(fig, [gd_line, hb_line, *markers, ax_path.title])
 
     def update(lr, momentum):
         gd = run(land, GD(lr=lr), x0, steps)
@@ -205,7 +219,7 @@ def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.
         ax_path.set_title(f"{_describe_run(hb, 'heavy ball')}\ntheory rate {rate:.3f}/step")
         return {"heavy_ball": hb, "gd": gd, "rate": rate}
 
-    dash = Dashboard(controls, fig, update)
+    dash = Dashboard(controls, blit, update)
     dash.grid = measured
     return dash
 
@@ -254,26 +268,48 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
     bowl = L.Quadratic.from_condition(10.0, L=2.0)
     fig, (ax_s, ax_l) = plotting.figure(2)
     x0 = np.array([3.0, 3.0])
+    ones = np.ones(steps)
+    curve = plotting.schedule_curve(ax_s, lambda t: ones, steps, color="crimson")
+    ax_s.set(yscale="log", xlim=(0, steps), ylim=(1e-6, 2.0))
+    const_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label="constant η₀", color="0.6")
+    sched_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label=name, color="crimson")
+    ax_l.set(xlim=(0, steps), ylim=(1e-4, 1e3))
+    ax_l.legend(fontsize=8, loc="upper right")
+    blit = plotting.Blit(fig, [curve, const_line, sched_line, ax_s.title, ax_l.title])
 
     def update(lr, **kw):
         schedule = factory(lr, **kw)
         noisy = L.Noisy(bowl, sigma=sigma, seed=1)
         scheduled = run(noisy, GD(lr=schedule), x0, steps)
         constant = run(noisy, GD(lr=lr), x0, steps)
-        ax_s.clear()
-        ax_l.clear()
-        plotting.schedule_curve(ax_s, schedule, steps, label=repr(schedule))
-        ax_s.set_title(name)
-        ax_s.set_yscale("log")
-        plotting.loss_curve(ax_l, constant.losses, label=f"constant η₀", color="0.6")
-        plotting.loss_curve(ax_l, scheduled.losses, label=name, color="crimson")
+        rates = schedule(np.arange(steps))
+        plotting.schedule_curve(ax_s, schedule, steps, line=curve)
+        plotting.loss_curve(ax_l, constant.losses, line=const_line)
+        plotting.loss_curve(ax_l, scheduled.losses, line=sched_line)
         tail = lambda r: float(np.nanmean(r.losses[-50:]))
-        ax_l.set_title(f"noisy GD: mean loss of last 50 steps\n{name} {tail(scheduled):.2e} vs constant {tail(constant):.2e}")
-        ax_l.legend(fontsize=8)
-        return {"schedule": schedule, "rates": schedule(np.arange(steps)), "final": tail(scheduled),
-                "constant": tail(constant)}
+        ax_s.set_title(f"{name}: η from {rates.max():.2e} down to {rates.min():.2e}")
+        ax_l.set_title(f"noisy GD: mean loss of last 50 steps\n{name} {tail(scheduled):.2e} "
+                       f"vs constant {tail(constant):.2e}")
+        return {"schedule": schedule, "rates": rates, "final": tail(scheduled), "constant": tail(constant)}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
+
+
+class _Tabs:
+    """Several dashboards in the tabs of one widget; ``dashboards[name]`` for tests."""
+
+    def __init__(self, dashboards: dict):
+        self.dashboards = dashboards
+        self.widget = widgets.Tab(children=[d.widget for d in dashboards.values()], titles=list(dashboards))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+def schedule_tabs(lr: float = 0.4) -> _Tabs:
+    """Every schedule's dashboard, one tab each."""
+    return _Tabs({name: schedule_explorer(name, lr=lr) for name in SCHEDULE_SLIDERS})
 
 
 def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
@@ -281,32 +317,33 @@ def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
     the same start in a shallow well. Slider: the peak rate."""
     land = L.MultiWell()
     x0 = np.array([0.45, 0.35])   # inside the shallow well near (0.3, 0.2)
+    low = 0.02
     fig, (ax_path, ax_lr) = plotting.figure(2)
     plotting.contours(ax_path, land)
     colors = {"constant (η_min)": "0.3", "cosine restarts": "crimson", "cyclic": "purple"}
     lines = {k: plotting.path(ax_path, x0[None], color=c, label=k) for k, c in colors.items()}
     ax_path.legend(fontsize=8, loc="lower left")
+    curves = {k: plotting.schedule_curve(ax_lr, S.constant(low), steps, label=k, color=c) for k, c in colors.items()}
+    ax_lr.set(yscale="log", xlim=(0, steps), ylim=(low / 2, 10.0))
+    ax_lr.legend(fontsize=8, loc="upper right")
+    blit = plotting.Blit(fig, [*lines.values(), *curves.values(), ax_path.title])
     controls = {"peak": log_slider("peak η", peak, 0.05, 5.0)}
 
     def update(peak):
-        low = 0.02
         scheds = {"constant (η_min)": S.constant(low),
                   "cosine restarts": S.cosine_restarts(peak, T_0=60, eta_min=low),
                   "cyclic": S.cyclic(low, peak, step_size_up=30)}
         ends = {}
-        ax_lr.clear()
         for k, s in scheds.items():
             r = run(land, GD(lr=s), x0, steps)
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=lines[k])
-            plotting.schedule_curve(ax_lr, s, steps, label=k, color=colors[k])
+            plotting.schedule_curve(ax_lr, s, steps, line=curves[k])
             well = int(np.argmin(np.linalg.norm(land.minimizers - r.x, axis=1)))
             ends[k] = {"well": well, "loss": float(r.loss), "diverged": bool(r.diverged)}
-        ax_lr.set_yscale("log")
-        ax_lr.legend(fontsize=8)
         ax_path.set_title("final wells (0 = deepest): " + ", ".join(str(e["well"]) for e in ends.values()))
         return {"ends": ends}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
 
 
 # --------------------------------------------------------------------------- 05
@@ -324,34 +361,43 @@ def adaptive_race(landscape: str = "Rosenbrock", lr_adaptive: float = 0.05, lr_m
     controls = {"landscape": widgets.Dropdown(options=list(RACE_LANDSCAPES), value=landscape, description="landscape"),
                 "lr_adaptive": log_slider("η adaptive", lr_adaptive, 1e-3, 1.0),
                 "lr_momentum": log_slider("η momentum", lr_momentum, 1e-5, 1.0)}
+    names = ["Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW"]
     colors = ["0.3", "tab:blue", "tab:green", "tab:orange", "crimson", "purple"]
+    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=c) for n, c in zip(names, colors)]
+    ax_loss.set(xlim=(0, steps), ylim=(1e-12, 1e4), ylabel="loss − min")
+    ax_loss.legend(fontsize=7, loc="lower left")
+    blit = plotting.Blit(fig)
     cache = {}
 
     def update(landscape, lr_adaptive, lr_momentum):
         land, x0 = RACE_LANDSCAPES[landscape]
-        if cache.get("landscape") != landscape:
+        if cache.get("landscape") != landscape:   # a new landscape: redraw the static background
             ax_path.clear()
             plotting.contours(ax_path, land)
             cache.update(landscape=landscape,
-                         lines=[plotting.path(ax_path, x0[None], color=c) for c in colors])
-        opts = {"Momentum": Momentum(lr=lr_momentum, momentum=0.9), "Adagrad": Adagrad(lr=lr_adaptive),
-                "Adadelta": Adadelta(lr=1.0), "RMSprop": RMSprop(lr=lr_adaptive),
-                "Adam": Adam(lr=lr_adaptive), "AdamW": AdamW(lr=lr_adaptive, weight_decay=0.01)}
-        ax_loss.clear()
+                         lines=[plotting.path(ax_path, x0[None], color=c, label=n) for n, c in zip(names, colors)])
+            ax_path.legend(fontsize=7, loc="lower right")
+            blit.dynamic = [*cache["lines"], *losses, ax_loss.title]
+            blit.invalidate()
+        opts = [Momentum(lr=lr_momentum, momentum=0.9), Adagrad(lr=lr_adaptive), Adadelta(lr=1.0),
+                RMSprop(lr=lr_adaptive), Adam(lr=lr_adaptive), AdamW(lr=lr_adaptive, weight_decay=0.01)]
         finals = {}
-        for (name, opt), line, color in zip(opts.items(), cache["lines"], colors):
-            r = run(land, opt, x0, steps)
-            line.set_label(name)
-            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=line)
-            plotting.loss_curve(ax_loss, r.losses - land.min_value + 1e-300, label=name, color=color)
+        runs = cache.setdefault("runs", {})   # a slider moves one rate: rerun only what uses it
+        if len(runs) > 512:
+            runs.clear()
+        for name, opt, path_line, loss_line in zip(names, opts, cache["lines"], losses):
+            key = (landscape, opt)
+            if key not in runs:
+                runs[key] = run(land, opt, x0, steps)
+            r = runs[key]
+            plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
+            plotting.loss_curve(ax_loss, r.losses - land.min_value + 1e-300, line=loss_line)
             finals[name] = float(r.loss) if not r.diverged else np.inf
-        ax_path.legend(fontsize=7, loc="lower right")
-        ax_loss.legend(fontsize=7)
         best = min(finals, key=finals.get)
-        ax_loss.set_title(f"{landscape}: lowest loss after {steps} steps: {best}")
+        ax_loss.set_title(f"{landscape}, after {steps} steps\nlowest loss: {best}")
         return {"finals": finals}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)
 
 
 def adam_eps(eps: float = 1e-8, bias_correction: bool = True, steps: int = 60) -> Dashboard:
@@ -360,8 +406,9 @@ def adam_eps(eps: float = 1e-8, bias_correction: bool = True, steps: int = 60) -
     scales = np.array([1e-6, 1e-2, 1.0, 1e2])
     fig, (ax,) = plotting.figure(1, width=6)
     lines = [ax.plot([], [], label=f"|g| = {s:g}")[0] for s in scales]
-    ax.set(yscale="log", xlim=(1, steps), ylim=(1e-9, 1e-1), xlabel="step t", ylabel="|step| / η")
-    ax.legend(fontsize=8)
+    ax.set(yscale="log", xlim=(1, steps), ylim=(1e-9, 30.0), xlabel="step t", ylabel="|step| / η")
+    ax.legend(fontsize=8, loc="lower right")
+    blit = plotting.Blit(fig, [*lines, ax.title])
     controls = {"eps": log_slider("ε", eps, 1e-12, 1.0), "bias_correction": widgets.Checkbox(
         value=bias_correction, description="bias correction")}
 
@@ -372,9 +419,8 @@ def adam_eps(eps: float = 1e-8, bias_correction: bool = True, steps: int = 60) -
         step = np.abs(np.diff(r.xs, axis=0))
         for line, s in zip(lines, step.T):
             line.set_data(np.arange(1, steps + 1), s)
-        ax.set_ylim(max(step.min(), 1e-9) / 2, max(step.max(), 1.0) * 2)
         ax.set_title(f"ε = {eps:.0e}, bias correction {'on' if bias_correction else 'off'}: "
                      f"first step {step[0].round(4).tolist()}")
         return {"steps": step}
 
-    return Dashboard(controls, fig, update)
+    return Dashboard(controls, blit, update)

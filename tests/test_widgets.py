@@ -73,6 +73,26 @@ def test_every_schedule_dashboard_responds(name):
     np.testing.assert_allclose(line_data(curve)[1], dash.state["rates"])
 
 
+def test_schedule_tabs_hold_every_schedule_and_each_tab_moves():
+    tabs = W.schedule_tabs()
+    assert list(tabs.dashboards) == list(W.SCHEDULE_SLIDERS)
+    assert len(tabs.widget.children) == len(W.SCHEDULE_SLIDERS)
+    assert tabs.widget.titles == tuple(W.SCHEDULE_SLIDERS)
+    dash = tabs.dashboards["one_cycle"]
+    before = dash.state["rates"].argmax()
+    dash.controls["pct_start"].value = 0.6
+    assert dash.state["rates"].argmax() > before
+
+
+def test_blit_redraws_only_the_dynamic_artists_but_shows_them():
+    dash = W.gd_parabola(lr=0.3)
+    first = dash.image.value
+    dash.controls["lr"].value = 2.5
+    dash.controls["lr"].value = 0.3
+    assert dash.image.value == first   # nothing of the earlier frame is left behind
+    assert dash.blit.dynamic and all(a.get_animated() for a in dash.blit.dynamic)
+
+
 def test_schedule_explorer_rejects_unknown_names():
     with pytest.raises(ValueError, match="name must be one of"):
         W.schedule_explorer("warm")

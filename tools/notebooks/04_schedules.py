@@ -78,20 +78,12 @@ constant rate stops improving at a noise floor proportional to η; decaying η l
 floor. Pick any schedule:
 """),
 ("code", r"""
-widgets.schedule_explorer("step_decay", lr=0.4)
-"""),
-("code", r"""
-widgets.schedule_explorer("cosine")
-"""),
-("code", r"""
-widgets.schedule_explorer("time_based")
-"""),
-("code", r"""
-widgets.schedule_explorer("cyclic")
+tabs = widgets.schedule_tabs(lr=0.4)
+tabs
 """),
 ("md", r"""
-The remaining ones (`inverse_time`, `inverse_scaling`, `exponential`, `cosine_restarts`,
-`warmup`, `one_cycle`, `constant`) work the same way: `widgets.schedule_explorer("one_cycle")`.
+One tab per schedule; the axes stay fixed while you drag, so two positions of a slider can be
+compared by eye. To get one of them on its own, larger: `widgets.schedule_explorer("one_cycle")`.
 Below, the loss at the end of every schedule, for a large and a small η₀, measured:
 """),
 ("code", r"""
@@ -99,7 +91,9 @@ bowl = landscapes.Quadratic.from_condition(10.0, L=2.0)
 print(f"{'schedule':<16} mean loss over the last 50 of 300 noisy steps")
 print(f"{'':<16} {'η₀ = 0.4':>10} {'η₀ = 0.05':>10}")
 for name in widgets.SCHEDULE_SLIDERS:
-    finals = [widgets.schedule_explorer(name, lr=lr).state["final"] for lr in (0.4, 0.05)]
+    large = tabs.dashboards[name].state["final"]
+    small = widgets.schedule_explorer(name, lr=0.05).state["final"]
+    finals = [large, small]
     print(f"{name:<16} {finals[0]:>10.2e} {finals[1]:>10.2e}")
 """),
 ("md", r"""
