@@ -1,6 +1,10 @@
 # Two commands do everything on a fresh machine:
 #   make lab    create .venv if missing, install everything, open JupyterLab on the first notebook
 #   make test   create the same environment if missing, then run the whole test suite
+# For instructors (docs/instructor.md):
+#   make exercises                          regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
+#   make grade SUBMISSIONS=dir [OUT=dir]    autograde a folder of submissions into OUT (default grading-output)
+#   make bundle                             dist/lrcourse-student.zip: no solutions, no hidden tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,7 +14,7 @@ LAB_ARGS ?=
 # JupyterLab refuses to start as root (containers, CI) unless told.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test env clean-env bench
+.PHONY: lab test env clean-env bench exercises grade bundle
 
 env: $(STAMP)
 
@@ -18,7 +22,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab,test,instructor]'
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -29,6 +33,20 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+exercises: $(STAMP)
+	$(BIN)/python tools/exercises.py
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment "*" --no-db --force
+
+SUBMISSIONS ?=
+OUT ?= grading-output
+TIME_LIMIT ?= 120
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=folder] [TIME_LIMIT=seconds]"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --time-limit $(TIME_LIMIT)
+
+bundle: $(STAMP)
+	$(BIN)/python tools/bundle.py dist/lrcourse-student.zip
 
 clean-env:
 	rm -rf $(VENV)

@@ -12,11 +12,12 @@ def _name(req):
     return re.split(r"[<>=!~\[ ;]", req.strip(), maxsplit=1)[0].lower()
 
 
-def pip_dependencies():
+def pip_dependencies(leave_out=()):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        reqs += extra
+    for name, extra in project["optional-dependencies"].items():
+        if name not in leave_out:
+            reqs += extra
     return {_name(r) for r in reqs}
 
 
@@ -57,7 +58,9 @@ def constraints():
 
 def test_pyproject_and_environment_yml_name_the_same_dependencies():
     names, pip_section, _ = conda_dependencies()
-    assert names == pip_dependencies()
+    # environment.yml is the learner's (and Binder's) environment: no instructor tools
+    assert names == pip_dependencies(leave_out=("instructor",))
+    assert "nbgrader" not in names
     assert "-e ." in pip_section    # Binder installs the package itself
 
 

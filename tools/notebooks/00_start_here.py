@@ -86,7 +86,8 @@ exactly where the line between them lies (here: η = 2, from the curvature).
 | 09 measured tables | rates against speed, accuracy, time and robustness |
 | 10 claims put to the test | popular claims checked by experiment; the edge of stability |
 
-Graded exercises with instant feedback follow the lessons in `exercises/` as they are written.
+Each lesson from 01 to 08 has an exercise in `exercises/`: functions to write, each with a test cell that
+checks it at once and says what is wrong, `hint(...)` in stages and `solution(...)` when you are stuck.
 
 ## Recap
 - `make lab` opens the course; `make test` checks that everything runs.

@@ -109,7 +109,7 @@ for kappa in [10, 100, 1000]:
 - The largest curvature sets the limit, the smallest one sets the speed: the number of
   steps grows in proportion to κ.
 
-**Exercise** (in the exercise set, once it lands): `exercises/01_what_is_a_learning_rate` (find the stability limit of a given bowl).
+**Exercise:** [exercises/01_what_is_a_learning_rate](../exercises/01_what_is_a_learning_rate/01_what_is_a_learning_rate.ipynb) (gradient descent by hand, the stability limit of a bowl, the three regimes). Each task checks itself when you run its test cell; `hint("01.1")` helps when you are stuck.
 **Next:** `02_curvature_newton_line_search.ipynb`.
 """),
 ]

@@ -70,7 +70,7 @@ for angle in [0.0, 0.3, 0.785]:
   when the valley is rotated.
 - Backtracking line search picks η per step from the loss itself.
 
-**Exercise** (in the exercise set, once it lands): `exercises/02_curvature_newton_line_search`.
+**Exercise:** [exercises/02_curvature_newton_line_search](../exercises/02_curvature_newton_line_search/02_curvature_newton_line_search.ipynb) (a Newton step and Armijo backtracking). Each task checks itself when you run its test cell; `hint("02.1")` helps when you are stuck.
 **Next:** `03_momentum.ipynb`.
 """),
 ]

@@ -105,7 +105,7 @@ for t in [28, 29, 30, 31, 32, 40]:
 - The (η, μ) map is a valley: too little momentum is slow, too much rings.
 - PyTorch's momentum equals the heavy ball only while η is constant.
 
-**Exercise** (in the exercise set, once it lands): `exercises/03_momentum` (the momentum step in both conventions).
+**Exercise:** [exercises/03_momentum](../exercises/03_momentum/03_momentum.ipynb) (the momentum step in both conventions, the optimal (η, μ)). Each task checks itself when you run its test cell; `hint("03.1")` helps when you are stuck.
 **Next:** `04_schedules.ipynb`.
 """),
 ]

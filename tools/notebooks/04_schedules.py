@@ -156,7 +156,7 @@ print("rate cut at steps", changes.tolist(), "to", [float(r.lrs[c]) for c in cha
 - With noisy gradients, decay lowers the noise floor; restarts and cycles trade stability
   for exploration.
 
-**Exercise** (in the exercise set, once it lands): `exercises/04_schedules` (step decay and the time-based recursion).
+**Exercise:** [exercises/04_schedules](../exercises/04_schedules/04_schedules.ipynb) (step decay and the time-based recursion, a schedule for a budget). Each task checks itself when you run its test cell; `hint("04.1")` helps when you are stuck.
 **Next:** `05_adaptive_methods.ipynb`.
 """),
 ]

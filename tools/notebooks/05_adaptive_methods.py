@@ -120,7 +120,7 @@ for opt in [lrc.Adam(lr=0.01, weight_decay=0.1), lrc.AdamW(lr=0.01, weight_decay
 - Without bias correction Adam's early steps are too large, not too small.
 - ε matters once gradients are tiny; AdamW decays all weights alike, Adam's L2 does not.
 
-**Exercise** (in the exercise set, once it lands): `exercises/05_adaptive_methods` (Adam with bias correction).
+**Exercise:** [exercises/05_adaptive_methods](../exercises/05_adaptive_methods/05_adaptive_methods.ipynb) (Adam with bias correction, Adagrad's effective rates). Each task checks itself when you run its test cell; `hint("05.1")` helps when you are stuck.
 **Next:** notebooks 06–10 (choosing a rate in practice).
 """),
 ]

@@ -1,0 +1,681 @@
+"""Instant feedback for the exercises: ``check``, ``hint`` and ``solution``.
+
+An exercise notebook asks for a function; its test cell calls ``check("04.1", step_decay)``.
+The check runs the learner's function on a few cases and either prints what passed or
+raises an ``AssertionError`` that says what is wrong in the terms of the lesson ("your
+step decay drops one step late: at n=1 expected 0.05, got 0.1"). A function that still
+raises ``NotImplementedError`` (the exercise as handed out) is reported as *not attempted*,
+never as wrong. Nothing here gives the answer away: ``hint(task)`` reveals hints one stage
+at a time and ``solution(task)`` prints the reference code (kept in ``_answers.py``) only
+when asked; an instructor's student bundle leaves the answers out.
+
+Numbers are compared with tolerances that suit the quantity: closed formulas to 1e-12
+relative, iterated updates to 1e-9, a rate picked from a grid to one grid point.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["check", "hint", "solution", "answer", "TASKS", "NotAttempted", "Wrong"]
+
+
+class NotAttempted(AssertionError):
+    """The learner has not written this part yet."""
+
+
+class Wrong(AssertionError):
+    """The learner's answer runs but gives a wrong result."""
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str           # the function the learner writes
+    title: str
+    hints: tuple
+    checker: Callable
+
+
+TASKS: dict[str, Task] = {}
+_hints_shown: dict[str, int] = {}
+
+
+def _task(id, name, title, hints):
+    def register(checker):
+        TASKS[id] = Task(id, name, title, tuple(hints), checker)
+        return checker
+    return register
+
+
+def answer(task: str):
+    """The reference code for ``task``, or None where the answers were left out."""
+    try:
+        from ._answers import ANSWERS
+    except ImportError:
+        return None
+    return ANSWERS[_lookup(task).id].strip("\n")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _lookup(task: str) -> Task:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    return TASKS[task]
+
+
+def check(task: str, answer) -> bool:
+    """Check the learner's ``answer`` (usually their function) for ``task``, e.g. "04.1".
+
+    Prints a line when it passes; raises ``NotAttempted`` or ``Wrong`` (both are
+    ``AssertionError``) with an explanation otherwise.
+    """
+    t = _lookup(task)
+    if answer is None or answer is Ellipsis:
+        raise NotAttempted(f"{t.id} ({t.title}): not attempted yet.")
+    t.checker(answer)
+    print(f"✓ {t.id} {t.title}: all checks passed.")
+    return True
+
+
+def hint(task: str) -> None:
+    """The next hint for ``task`` (calling again reveals the next stage)."""
+    t = _lookup(task)
+    shown = min(_hints_shown.get(task, 0) + 1, len(t.hints))
+    _hints_shown[task] = shown
+    text = f"Hint {shown}/{len(t.hints)} for {t.id} ({t.title}): {t.hints[shown - 1]}"
+    if shown == len(t.hints):
+        text += f'\n(That was the last hint. solution("{t.id}") shows the reference code.)'
+    print(text)
+
+
+def solutions_disabled() -> bool:
+    """True in a student bundle built for graded work (it has no answers) and while grading
+    (LRCOURSE_NO_SOLUTIONS=1)."""
+    if os.environ.get("LRCOURSE_NO_SOLUTIONS", "") not in ("", "0"):
+        return True
+    return not (Path(__file__).resolve().parent / "_answers.py").exists()
+
+
+def solution(task: str) -> None:
+    """Print the reference code for ``task``. Try the hints first."""
+    t = _lookup(task)
+    if solutions_disabled():
+        text = f"Solutions are turned off for this graded copy of the course; try hint({t.id!r})."
+    else:
+        text = f"# Reference solution for {t.id} ({t.title})\n{answer(t.id)}"
+    print(text)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _call(fn, name: str, *args, **kwargs):
+    """Call the learner's function; turn its failures into feedback."""
+    if not callable(fn):
+        raise Wrong(f"{name} should be a function, got {type(fn).__name__}.")
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise NotAttempted(f"{name}: not attempted yet (it still raises NotImplementedError; "
+                           f"replace that line with your code).") from None
+    except Exception as exc:  # the learner's bug, reported in their terms
+        shown = ", ".join([repr(a) if np.ndim(a) == 0 else f"<array shape {np.shape(a)}>" for a in args]
+                          + [f"{k}={v!r}" for k, v in kwargs.items()])
+        raise Wrong(f"{name}({shown}) raised {type(exc).__name__}: {exc}") from exc
+
+
+def _number(value, what: str):
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} should be a number or an array of numbers, got {value!r}.") from None
+    if not np.all(np.isfinite(arr)):
+        raise Wrong(f"{what} contains NaN or inf: {value!r}. Look for a division by zero or an "
+                    f"overflow.")
+    return arr
+
+
+def _close(got, expected, what: str, rtol: float = 1e-12, atol: float = 0.0):
+    got = _number(got, what)
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        raise Wrong(f"{what} should have shape {expected.shape}, got shape {got.shape}.")
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        i = tuple(int(k) for k in np.argwhere(bad)[0])
+        where = f" at index {i if len(i) > 1 else i[0]}" if expected.ndim else ""
+        raise Wrong(f"{what}{where}: expected {expected[i]:.6g}, got {got[i]:.6g}.")
+
+
+def _same(a, b, rtol=1e-9) -> bool:
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return a.shape == b.shape and bool(np.all(np.isclose(a, b, rtol=rtol, atol=1e-15)))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- 01
+
+
+def _ref_gd_path(a, lr, w0, steps):
+    w = [float(w0)]
+    for _ in range(steps):
+        w.append(w[-1] - lr * a * w[-1])
+    return np.array(w)
+
+
+@_task("01.1", "gd_path", "gradient descent on a parabola",
+       ["The loss is L(w) = a/2·w², so its gradient is a·w.",
+        "One step is w ← w − η·(a·w). Repeat it `steps` times.",
+        "Return the start and every iterate: an array of steps + 1 numbers."])
+def _check_gd_path(fn):
+    for a, lr, w0, steps in [(1.0, 0.1, 2.0, 5), (4.0, 0.3, -1.0, 8), (0.5, 3.9, 1.0, 6)]:
+        got = _call(fn, "gd_path", a, lr, w0, steps)
+        expected = _ref_gd_path(a, lr, w0, steps)
+        arr = np.asarray(got, dtype=float)
+        if arr.shape == (steps,):
+            raise Wrong(f"gd_path returned {steps} points for {steps} steps: include the start w0 "
+                        f"as the first point (expected {steps + 1}).")
+        if arr.shape == expected.shape and _same(arr, _ref_gd_path(1.0, lr, w0, steps)) and a != 1.0:
+            raise Wrong(f"gd_path ignores the curvature a: the gradient of a/2·w² is a·w, not w "
+                        f"(a={a}).")
+        _close(got, expected, f"gd_path(a={a}, lr={lr}, w0={w0}, steps={steps})", rtol=1e-10)
+
+
+@_task("01.2", "stability_limit", "the stability limit of a bowl",
+       ["GD on a quadratic with Hessian A is stable when η < 2/λ for every eigenvalue λ of A.",
+        "So the steepest direction, the largest eigenvalue L, sets the limit.",
+        "np.linalg.eigvalsh(A) gives the eigenvalues of a symmetric matrix in ascending order."])
+def _check_stability_limit(fn):
+    rng = np.random.default_rng(1)
+    cases = [np.diag([1.0, 10.0]), np.array([[3.0, 1.0], [1.0, 2.0]])]
+    q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    cases.append(q @ np.diag([0.1, 1.0, 5.0, 20.0]) @ q.T)
+    for A in cases:
+        lam = np.linalg.eigvalsh(A)
+        got = _number(_call(fn, "stability_limit", A), "stability_limit(A)")
+        if np.isclose(got, 2 / lam[0]):
+            raise Wrong(f"stability_limit used the smallest eigenvalue ({lam[0]:.3g}): the flat "
+                        f"direction sets the pace, but the steep one (L = {lam[-1]:.3g}) limits η.")
+        if np.isclose(got, 1 / lam[-1]):
+            raise Wrong("stability_limit returned 1/L: that rate reaches the minimum of the steep "
+                        "direction in one step; the runs only diverge above 2/L.")
+        _close(got, 2 / lam[-1], f"stability_limit for eigenvalues {np.round(lam, 3).tolist()}", rtol=1e-8)
+
+
+@_task("01.3", "regime", "monotone, oscillating or diverging",
+       ["On L(w) = a/2·w², one GD step multiplies w by the factor 1 − η·a.",
+        "0 < factor < 1: w shrinks without changing sign. −1 < factor < 0: it flips sign each "
+        "step but shrinks. factor < −1: it grows.",
+        "Compare η·a with 1 and 2."])
+def _check_regime(fn):
+    for a, lr, expected in [(1.0, 0.5, "monotone"), (2.0, 0.7, "oscillating"), (10.0, 0.25, "diverging"),
+                            (0.5, 3.0, "oscillating"), (100.0, 0.001, "monotone")]:
+        got = _call(fn, "regime", a, lr)
+        if got != expected:
+            raise Wrong(f"regime(a={a}, lr={lr}): η·a = {a * lr:g}, expected {expected!r}, got {got!r}.")
+
+
+# --------------------------------------------------------------------------- 02
+
+
+@_task("02.1", "newton_step", "one Newton step",
+       ["Newton replaces η by the inverse Hessian: w ← w − H⁻¹·g.",
+        "Solving H·s = g is cheaper and more accurate than forming H⁻¹: np.linalg.solve(H, g)."])
+def _check_newton_step(fn):
+    rng = np.random.default_rng(2)
+    for d in (2, 3, 5):
+        m = rng.normal(size=(d, d))
+        H = m @ m.T + d * np.eye(d)
+        w, g = rng.normal(size=d), rng.normal(size=d)
+        expected = w - np.linalg.solve(H, g)
+        got = _call(fn, "newton_step", w.copy(), g.copy(), H.copy())
+        if _same(got, w - g / np.diag(H)):
+            raise Wrong("newton_step divided by the Hessian's diagonal only: that is the diagonal "
+                        "rate of section 3, not Newton (use the whole matrix).")
+        if _same(got, w + np.linalg.solve(H, g)):
+            raise Wrong("newton_step moves uphill: subtract H⁻¹·g.")
+        _close(got, expected, f"newton_step in {d} dimensions", rtol=1e-8, atol=1e-12)
+
+
+def _ref_armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4):
+    g = grad(w)
+    lr, f0, gg = lr0, f(w), float(g @ g)
+    while f(w - lr * g) > f0 - c * lr * gg:
+        lr *= beta
+    return lr
+
+
+@_task("02.2", "armijo", "backtracking line search",
+       ["Start from η = lr0 and shrink it by the factor beta until the step decreases f enough.",
+        "'Enough' is Armijo's condition: f(w − η·g) ≤ f(w) − c·η·|g|².",
+        "A while loop: while the condition fails, η ← beta·η. Return the η that passed."])
+def _check_armijo(fn):
+    A = np.diag([1.0, 50.0])
+    f = lambda w: 0.5 * w @ A @ w
+    grad = lambda w: A @ w
+    rosen = lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+    rosen_grad = lambda w: np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)])
+    for func, g, w, kw in [(f, grad, np.array([1.0, 1.0]), {}),
+                           (f, grad, np.array([-2.0, 0.1]), {"beta": 0.7}),
+                           (rosen, rosen_grad, np.array([-1.2, 1.0]), {"lr0": 0.1, "c": 0.3})]:
+        expected = _ref_armijo(func, g, w, **kw)
+        got = _number(_call(fn, "armijo", func, g, w.copy(), **kw), "armijo(...)")
+        if np.isclose(got, kw.get("lr0", 1.0)) and not np.isclose(expected, got):
+            raise Wrong(f"armijo returned lr0 = {got:g} without backtracking: at that rate the "
+                        f"loss does not fall enough, so shrink it.")
+        _close(got, expected, f"armijo from w={w.tolist()} with {kw or 'defaults'}", rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- 03
+
+
+@_task("03.1", "heavy_ball_step", "the heavy-ball step",
+       ["The velocity remembers past steps: v ← μ·v − η·g.",
+        "Then the weights move by the new velocity: w ← w + v. Return both (w, v)."])
+def _check_heavy_ball(fn):
+    rng = np.random.default_rng(3)
+    for lr, mu in [(0.1, 0.9), (0.5, 0.0), (0.02, 0.99)]:
+        w, v, g = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+        out = _call(fn, "heavy_ball_step", w.copy(), v.copy(), g.copy(), lr, mu)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise Wrong("heavy_ball_step should return the pair (w, v).")
+        v_new = mu * v - lr * g
+        if mu > 0 and _same(out[0], w - lr * (mu * v + g)):
+            raise Wrong("that is PyTorch's convention (buffer ← μ·b + g; w ← w − η·b), which is "
+                        "task 03.2; here the velocity already includes η: v ← μ·v − η·g; w ← w + v.")
+        _close(out[1], v_new, f"the new velocity v (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+        _close(out[0], w + v_new, f"the new weights w (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+
+
+@_task("03.2", "pytorch_momentum_step", "momentum in PyTorch's convention",
+       ["PyTorch keeps a buffer of summed gradients without η: b ← μ·b + g.",
+        "Then w ← w − η·b. With a constant η this is the heavy ball with v = −η·b."])
+def _check_pytorch_momentum(fn):
+    rng = np.random.default_rng(4)
+    for lr, mu in [(0.1, 0.9), (0.3, 0.5)]:
+        w, b, g = rng.normal(size=4), rng.normal(size=4), rng.normal(size=4)
+        out = _call(fn, "pytorch_momentum_step", w.copy(), b.copy(), g.copy(), lr, mu)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise Wrong("pytorch_momentum_step should return the pair (w, buf).")
+        b_new = mu * b + g
+        if _same(out[1], mu * b - lr * g):
+            raise Wrong("the buffer should not contain η in PyTorch's convention: buf ← μ·buf + g.")
+        _close(out[1], b_new, f"the new buffer (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+        _close(out[0], w - lr * b_new, f"the new weights (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+
+
+@_task("03.3", "best_heavy_ball", "the optimal (η, μ) on a quadratic",
+       ["Polyak's tuning puts both ends of the spectrum [μ, L] on the same circle in the complex plane.",
+        "η* = (2/(√L + √μ))² and the momentum μ* = ((√κ − 1)/(√κ + 1))² with κ = L/μ.",
+        "Return the pair (lr, momentum)."])
+def _check_best_heavy_ball(fn):
+    for L, mu in [(1.0, 0.01), (10.0, 1.0), (4.0, 4.0)]:
+        out = _call(fn, "best_heavy_ball", L, mu)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise Wrong("best_heavy_ball should return the pair (lr, momentum).")
+        lr = (2 / (math.sqrt(L) + math.sqrt(mu))) ** 2
+        k = L / mu
+        m = ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2
+        if _same(out[0], m) and _same(out[1], lr) and not _same(lr, m):
+            raise Wrong("you returned (momentum, lr); the order is (lr, momentum).")
+        _close(out[0], lr, f"the learning rate for L={L}, μ={mu}", rtol=1e-10)
+        _close(out[1], m, f"the momentum for L={L}, μ={mu}", rtol=1e-10, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- 04
+
+
+@_task("04.1", "step_decay", "step decay, as the formula is written",
+       ["The rate is η₀ times the drop factor d raised to a whole number of drops.",
+        "The number of drops at step n is ⌊(1 + n)/r⌋ (integer division: (1 + n) // r).",
+        "Make it work for an array of n as well: numpy's ** and // work elementwise."])
+def _check_step_decay(fn):
+    lr0, drop, every = 0.1, 0.5, 2
+    n = np.arange(8)
+    expected = lr0 * drop ** ((1 + n) // every)
+    got = [_call(fn, "step_decay", lr0, drop, every, int(k)) for k in n]
+    late = lr0 * drop ** (n // every)
+    if _same(got, late):
+        k = int(np.flatnonzero(~np.isclose(late, expected))[0])
+        raise Wrong(f"your step decay drops one step late (that is PyTorch's StepLR, ⌊n/r⌋): at "
+                    f"n={k} expected {expected[k]:g}, got {late[k]:g}.")
+    for k in n:
+        _close(got[k], expected[k], f"step_decay(0.1, 0.5, 2, n={k})")
+    arr = _call(fn, "step_decay", 1.0, 0.1, 3, np.arange(10))
+    _close(arr, 0.1 ** ((1 + np.arange(10)) // 3), "step_decay(1.0, 0.1, 3, n=np.arange(10)) as an array")
+
+
+def _ref_time_based(lr0, decay, n):
+    lr = lr0
+    for k in range(n):
+        lr = lr / (1 + decay * k)
+    return lr
+
+
+@_task("04.2", "time_based", "time-based decay, the recursion",
+       ["Time-based decay is a recursion: η_{k+1} = η_k / (1 + d·k), starting from η_0 = lr0.",
+        "Loop k = 0, 1, …, n − 1 and divide each time; note the k = 0 factor is 1.",
+        "It is not η₀/(1 + d·n): that closed form is Keras' inverse-time decay."])
+def _check_time_based(fn):
+    for lr0, d in [(0.1, 0.01), (1.0, 0.5), (0.3, 0.0)]:
+        ns = range(7)
+        got = [_number(_call(fn, "time_based", lr0, d, n), f"time_based({lr0}, {d}, {n})") for n in ns]
+        expected = [_ref_time_based(lr0, d, n) for n in ns]
+        first = next((n for n in ns if not np.isclose(got[n], expected[n], rtol=1e-12)), None)
+        if first is None:
+            continue
+        if d > 0 and _same(got, [lr0 / (1 + d * n) for n in ns]):
+            raise Wrong(f"that is the closed form η₀/(1 + d·n) (Keras' inverse-time decay): at "
+                        f"n={first} expected {expected[first]:.6g} from the recursion, got {got[first]:.6g}.")
+        if d > 0 and _same(got, [_ref_time_based(lr0, d, n + 1) for n in ns]):
+            raise Wrong(f"time_based is one step ahead: at n={first} expected {expected[first]:.6g}, got "
+                        f"{got[first]:.6g} (the first factor, for k = 0, is 1 + d·0 = 1).")
+        _close(got[first], expected[first], f"time_based(lr0={lr0}, decay={d}, n={first})", rtol=1e-12)
+
+
+BUDGET_BOWL = dict(kappa=10.0, L=2.0, sigma=2.0, seed=7, x0=(3.0, 3.0), runs=32)
+
+
+def budget_loss(schedule, steps: int) -> float:
+    """Mean loss over the last tenth of ``steps`` updates of noisy GD on the exercise's bowl
+    (κ = 10, L = 2, gradient noise σ = 2) with learning-rate ``schedule``, averaged over 32
+    runs with fixed seeds (one run is too noisy to compare schedules)."""
+    from . import landscapes
+    from .optimizers import GD
+    from .run import run
+
+    bowl = landscapes.Noisy(landscapes.Quadratic.from_condition(BUDGET_BOWL["kappa"], L=BUDGET_BOWL["L"]),
+                            sigma=BUDGET_BOWL["sigma"], seed=BUDGET_BOWL["seed"])
+    x0 = np.tile(BUDGET_BOWL["x0"], (BUDGET_BOWL["runs"], 1))
+    r = run(bowl, GD(lr=schedule), x0, steps)
+    if np.any(r.diverged_at >= 0):
+        return math.inf
+    tail = max(steps // 10, 1)
+    return float(np.mean(r.losses[-tail:]))
+
+
+BUDGET_TARGET = 0.07   # for 300 steps; the best constant rate reaches 0.080 (at η ≈ 0.04)
+
+
+@_task("04.3", "choose_schedule", "a schedule for a budget",
+       ["Measure first: budget_loss(S.constant(0.4), 300) and budget_loss(S.constant(0.01), 300).",
+        "A large constant rate is fast but stays at a high noise floor; a small one is slow. "
+        "A decaying schedule can have both.",
+        "Start near η₀ = 0.5 (half the stability limit 2/L = 1) and decay so that the rate is "
+        "a few percent of that by the end: S.exponential(0.5, decay=3 / steps) is one choice."])
+def _check_choose_schedule(fn):
+    from .schedules import Schedule
+
+    sched = _call(fn, "choose_schedule", 300)
+    if not isinstance(sched, Schedule):
+        raise Wrong(f"choose_schedule should return a schedule from lrcourse.schedules (e.g. S.cosine(...)), "
+                    f"got {type(sched).__name__}.")
+    loss = budget_loss(sched, 300)
+    if not math.isfinite(loss):
+        raise Wrong(f"with {sched!r} the run diverges: keep the peak rate below 2/L = 1.")
+    if loss > BUDGET_TARGET:
+        raise Wrong(f"with {sched!r} the mean loss over the last 30 of 300 steps is {loss:.3g}; "
+                    f"the target is {BUDGET_TARGET} (no constant rate gets below 0.08).")
+
+
+# --------------------------------------------------------------------------- 05
+
+
+def _ref_adam(w, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat = m / (1 - beta1 ** (t + 1))
+    v_hat = v / (1 - beta2 ** (t + 1))
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+@_task("05.1", "adam_step", "Adam with bias correction",
+       ["Update the two running averages first: m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g².",
+        "t counts the updates done before this one, so this is update number t + 1: divide m by "
+        "1 − β₁^(t+1) and v by 1 − β₂^(t+1).",
+        "w ← w − η·m̂/(√v̂ + ε). Return (w, m, v) with the uncorrected m and v."])
+def _check_adam(fn):
+    rng = np.random.default_rng(5)
+    w, m, v = rng.normal(size=3), np.zeros(3), np.zeros(3)
+    args = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+    for t in range(5):
+        g = rng.normal(size=3) * 10.0 ** np.array([-3, 0, 2])
+        out = _call(fn, "adam_step", w.copy(), m.copy(), v.copy(), g.copy(), t, **args)
+        if not (isinstance(out, tuple) and len(out) == 3):
+            raise Wrong("adam_step should return the triple (w, m, v).")
+        expected = _ref_adam(w, m, v, g, t, **args)
+        if t == 0:
+            plain = w - args["lr"] * expected[1] / (np.sqrt(expected[2]) + args["eps"])
+            if _same(out[0], plain):
+                raise Wrong("adam_step has no bias correction: at t=0 divide m by 1 − β₁ and v by "
+                            "1 − β₂ (without it the first steps are too large by up to (1−β₁)^-1·(1−β₂)^½).")
+        if t > 0 and _same(out[0], _ref_adam(w, m, v, g, t - 1, **args)[0]):
+            raise Wrong(f"adam_step uses β^t instead of β^(t+1): t={t} updates were done before "
+                        f"this one, so this is update number {t + 1}.")
+        _close(out[1], expected[1], f"m after update {t + 1}", rtol=1e-10, atol=1e-300)
+        _close(out[2], expected[2], f"v after update {t + 1}", rtol=1e-10, atol=1e-300)
+        _close(out[0], expected[0], f"w after update {t + 1}", rtol=1e-9, atol=1e-14)
+        w, m, v = expected
+
+
+@_task("05.2", "adagrad_rates", "Adagrad's effective rates",
+       ["Adagrad divides η by the root of the sum of all squared gradients seen so far, per parameter.",
+        "grads has one row per step: G = (grads ** 2).sum(axis=0).",
+        "Return η / (√G + ε), one rate per parameter."])
+def _check_adagrad(fn):
+    rng = np.random.default_rng(6)
+    grads = rng.normal(size=(20, 3)) * np.array([0.01, 1.0, 100.0])
+    expected = 0.1 / (np.sqrt((grads ** 2).sum(axis=0)) + 1e-10)
+    got = _call(fn, "adagrad_rates", grads.copy(), lr=0.1, eps=1e-10)
+    if _same(got, 0.1 / (np.sqrt((grads ** 2).mean(axis=0)) + 1e-10)):
+        raise Wrong("adagrad_rates averages the squared gradients: Adagrad sums them (that is why "
+                    "its rates only ever fall); RMSprop is the one with an average.")
+    if _same(got, 0.1 / (np.sqrt((grads ** 2).sum(axis=1)) + 1e-10)):
+        raise Wrong("adagrad_rates summed over parameters instead of over steps (axis 0).")
+    _close(got, expected, "the effective rates", rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- 06
+
+
+@_task("06.1", "ramp", "the range test's exponential ramp",
+       ["Equal steps on a log scale: each rate is the previous one times a constant factor.",
+        "The factor is (lr_max/lr_min)^(1/(steps − 1)), so that the last rate is lr_max.",
+        "np.geomspace(lr_min, lr_max, steps) does exactly this."])
+def _check_ramp(fn):
+    for lo, hi, n in [(1e-6, 1.0, 7), (1e-4, 10.0, 100)]:
+        got = _call(fn, "ramp", lo, hi, n)
+        if _same(got, np.linspace(lo, hi, n)):
+            raise Wrong("the ramp is linear: the range test steps evenly in log(η), so almost all "
+                        "of a linear ramp would sit at the top decade.")
+        _close(got, np.geomspace(lo, hi, n), f"ramp({lo}, {hi}, {n})", rtol=1e-10)
+
+
+def _ref_smooth(losses, beta):
+    out, avg = [], 0.0
+    for i, x in enumerate(losses):
+        avg = beta * avg + (1 - beta) * x
+        out.append(avg / (1 - beta ** (i + 1)))
+    return np.array(out)
+
+
+@_task("06.2", "smooth", "the smoothed loss",
+       ["An exponential moving average: avg ← β·avg + (1 − β)·loss, starting from avg = 0.",
+        "Starting from 0 biases the first values low; divide by 1 − β^(i+1) at position i "
+        "(as in Adam's bias correction).",
+        "Return one smoothed value per loss."])
+def _check_smooth(fn):
+    rng = np.random.default_rng(7)
+    losses = 2.0 + rng.normal(size=50) * 0.3
+    for beta in (0.9, 0.98):
+        got = _call(fn, "smooth", losses.copy(), beta)
+        arr = np.asarray(got, dtype=float)
+        raw = np.asarray(_ref_smooth(losses, beta)) * (1 - beta ** np.arange(1, 51))
+        if arr.shape == raw.shape and _same(arr, raw):
+            raise Wrong("the average is not bias-corrected: its first values are far below the "
+                        "losses (divide by 1 − β^(i+1)).")
+        _close(got, _ref_smooth(losses, beta), f"smooth(losses, beta={beta})", rtol=1e-10)
+
+
+def range_test_curve():
+    """A range-test curve with a known shape: flat, a steep fall, a minimum, then a blow-up."""
+    lrs = np.geomspace(1e-5, 10.0, 61)
+    x = np.log10(lrs)
+    losses = 2.3 - 1.6 / (1 + np.exp(-3.0 * (x + 2.5))) + 0.8 * np.exp(3.0 * (x - 0.3))
+    return lrs, losses
+
+
+@_task("06.3", "steepest", "the steepest-descent suggestion",
+       ["The rule picks the rate where the loss falls fastest per factor of η: the most "
+        "negative slope of loss against log(η).",
+        "np.gradient(losses, np.log(lrs)) gives that slope at every point.",
+        "Return lrs at the index of the smallest slope (np.argmin)."])
+def _check_steepest(fn):
+    lrs, losses = range_test_curve()
+    i = int(np.argmin(np.gradient(losses, np.log(lrs))))
+    got = _number(_call(fn, "steepest", lrs.copy(), losses.copy()), "steepest(lrs, losses)")
+    if np.isclose(got, lrs[int(np.argmin(losses))]):
+        raise Wrong("that is the rate at the minimum of the loss, which is already close to where "
+                    "training blows up; the steepest-descent rule takes where the loss falls fastest.")
+    j = int(np.argmin(np.abs(np.log(lrs) - np.log(max(got, 1e-300)))))
+    if abs(j - i) > 1:
+        raise Wrong(f"steepest picked η = {got:.3g}; the loss falls fastest near η = {lrs[i]:.3g} "
+                    f"(one grid point either way is accepted).")
+
+
+# --------------------------------------------------------------------------- 07
+
+
+@_task("07.1", "log_uniform", "log-uniform samples",
+       ["Sample the exponent, not the rate: u uniform in [log10(low), log10(high)].",
+        "Then η = 10 ** u. Use the generator you are given: rng.uniform(a, b, size=n)."])
+def _check_log_uniform(fn):
+    rng = np.random.default_rng(8)
+    got = _number(_call(fn, "log_uniform", 1e-5, 1.0, 4000, rng), "log_uniform(1e-5, 1, 4000, rng)")
+    if got.shape != (4000,):
+        raise Wrong(f"log_uniform should return n = 4000 samples, got shape {got.shape}.")
+    if got.min() < 1e-5 or got.max() > 1.0:
+        raise Wrong(f"samples leave [low, high]: min {got.min():.3g}, max {got.max():.3g}.")
+    below = float(np.mean(got < 1e-3))   # 1e-3 is 2/5 of the way from 1e-5 to 1 in log space
+    if below < 0.05:
+        raise Wrong(f"only {below:.1%} of the samples are below 1e-3: they look uniform in η, not in "
+                    f"log η (expected about 40%).")
+    if not 0.35 < below < 0.45:
+        raise Wrong(f"{below:.1%} of the samples are below 1e-3; for log-uniform samples about 40% are.")
+    again = _call(fn, "log_uniform", 1e-5, 1.0, 10, np.random.default_rng(0))
+    if not _same(again, _call(fn, "log_uniform", 1e-5, 1.0, 10, np.random.default_rng(0))):
+        raise Wrong("log_uniform is not reproducible: draw only from the rng argument.")
+
+
+def search_objective(lr):
+    """Validation loss against η for exercise 07.2: best near η = 3e-3, blows up above 0.3."""
+    x = np.log10(lr)
+    return float(0.5 + 0.2 * (x + 2.5) ** 2 + np.exp(4.0 * (x + 0.5)))
+
+
+@_task("07.2", "random_search", "a seeded random search",
+       ["Make a generator from the seed: rng = np.random.default_rng(seed).",
+        "Draw n log-uniform rates (your log_uniform), evaluate objective on each.",
+        "Return the best (lr, value) pair: the rate with the smallest objective and that value."])
+def _check_random_search(fn):
+    out = _call(fn, "random_search", search_objective, 1e-6, 1.0, 40, 0)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise Wrong("random_search should return the pair (best_lr, best_value).")
+    lr, value = _number(out[0], "best_lr"), _number(out[1], "best_value")
+    if not 1e-6 <= lr <= 1.0:
+        raise Wrong(f"best_lr = {lr:.3g} lies outside [low, high] = [1e-6, 1].")
+    if not np.isclose(value, search_objective(float(lr)), rtol=1e-12):
+        raise Wrong(f"best_value {float(value):.6g} is not objective(best_lr) = {search_objective(float(lr)):.6g}.")
+    if value > search_objective(3e-3) + 0.1:
+        raise Wrong(f"the best of 40 log-uniform samples should be near the optimum (value ≈ 0.5 "
+                    f"near η = 3e-3); yours is {float(value):.3g} at η = {float(lr):.3g}. Do you keep the minimum?")
+    again = _call(fn, "random_search", search_objective, 1e-6, 1.0, 40, 0)
+    if not _same(again[0], lr):
+        raise Wrong("random_search gives a different answer for the same seed: make the generator "
+                    "from seed inside the function.")
+
+
+def _ref_early_stop(val_losses, patience):
+    best, best_epoch = math.inf, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        elif epoch - best_epoch >= patience:
+            return epoch, best_epoch
+    return len(val_losses) - 1, best_epoch
+
+
+@_task("07.3", "early_stop", "early stopping with patience",
+       ["Walk through the validation losses keeping the best one and the epoch it came at.",
+        "Stop at the first epoch that is `patience` epochs past the best without beating it.",
+        "Return (stop_epoch, best_epoch); if it never stops, stop_epoch is the last epoch."])
+def _check_early_stop(fn):
+    cases = [([1.0, 0.8, 0.7, 0.71, 0.72, 0.73, 0.6], 3),
+             ([1.0, 0.8, 0.7, 0.71, 0.69, 0.75, 0.76], 2),
+             ([3.0, 2.0, 1.0], 5),
+             ([0.5, 0.6, 0.7, 0.4], 1)]
+    for losses, patience in cases:
+        out = _call(fn, "early_stop", list(losses), patience)
+        expected = _ref_early_stop(losses, patience)
+        if tuple(np.asarray(out, dtype=float).tolist()) != tuple(float(e) for e in expected):
+            raise Wrong(f"early_stop({losses}, patience={patience}): expected (stop, best) = {expected}, "
+                        f"got {tuple(out) if isinstance(out, (tuple, list)) else out}.")
+
+
+# --------------------------------------------------------------------------- 08
+
+
+@_task("08.1", "param_groups", "layer-wise learning rates",
+       ["torch.optim optimizers accept a list of dicts, each with 'params' and its own 'lr'.",
+        "The head is the last module, model[-1]; the body is every other module, model[:-1].",
+        "Return [{'params': body parameters, 'lr': lr_body}, {'params': head parameters, 'lr': lr_head}]."])
+def _check_param_groups(fn):
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    groups = _call(fn, "param_groups", model, 1e-4, 1e-2)
+    try:
+        opt = torch.optim.SGD(groups, lr=0.5)
+    except Exception as exc:
+        raise Wrong(f"torch.optim.SGD could not use your groups: {exc}") from exc
+    rates = {}
+    for group in opt.param_groups:
+        for p in group["params"]:
+            rates[id(p)] = group["lr"]
+    body = [id(p) for p in model[0].parameters()]
+    head = [id(p) for p in model[2].parameters()]
+    if set(rates) != set(body + head):
+        raise Wrong("the groups should hold every parameter of the model exactly once.")
+    if any(rates[i] != 1e-4 for i in body):
+        raise Wrong("the body's parameters (model[:-1]) should get lr_body = 1e-4.")
+    if any(rates[i] != 1e-2 for i in head):
+        raise Wrong("the head's parameters (model[-1]) should get lr_head = 1e-2.")
+
+
+@_task("08.2", "scaled_lr", "the linear scaling rule with warm-up",
+       ["Linear scaling: multiply the batch size by k, multiply the rate by k.",
+        "The target rate is base_lr·batch/base_batch; during warm-up, at step t < warmup, use the "
+        "fraction (t + 1)/warmup of it.",
+        "Return the rate for step t."])
+def _check_scaled_lr(fn):
+    for base_lr, base_batch, batch, warmup in [(0.1, 256, 1024, 5), (0.01, 32, 64, 1), (0.05, 128, 128, 10)]:
+        target = base_lr * batch / base_batch
+        for t in (0, 2, warmup - 1, warmup, 3 * warmup):
+            expected = target * min(1.0, (t + 1) / warmup)
+            got = _number(_call(fn, "scaled_lr", base_lr, base_batch, batch, t, warmup), "scaled_lr(...)")
+            if t >= warmup and np.isclose(got, base_lr * math.sqrt(batch / base_batch)) and batch != base_batch:
+                raise Wrong("that is the square-root scaling rule; this task asks for the linear one.")
+            _close(got, expected, f"scaled_lr(base_lr={base_lr}, base_batch={base_batch}, batch={batch}, "
+                                  f"t={t}, warmup={warmup})", rtol=1e-12)
