@@ -22,7 +22,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab,test,instructor]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab,test,instructor,browser]'
 	touch $(STAMP)
 
 lab: $(STAMP)

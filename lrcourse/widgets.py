@@ -39,7 +39,8 @@ class Dashboard:
     redrawn on a slider event, over a background rendered once.
     """
 
-    def __init__(self, controls: dict, fig, update: Callable, dpi: int = 72):
+    def __init__(self, controls: dict, fig, update: Callable, dpi: int = 72, name: str | None = None):
+        self.name = name or update.__qualname__.split(".")[0]
         self.blit = fig if isinstance(fig, plotting.Blit) else plotting.Blit(fig)
         self.controls, self.fig, self._update = controls, self.blit.fig, update
         self.fig.set_dpi(dpi)
@@ -49,6 +50,7 @@ class Dashboard:
             control.observe(lambda change: self.refresh(), names="value")
         self.widget = widgets.VBox([widgets.HBox(list(controls.values()),
                                                  layout=widgets.Layout(flex_flow="row wrap")), self.image])
+        self.widget.add_class(f"lrc-dashboard-{self.name}")   # lets the browser test name it
         self.refresh()
 
     def values(self) -> dict:
@@ -292,7 +294,7 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
                        f"vs constant {tail(constant):.2e}")
         return {"schedule": schedule, "rates": rates, "final": tail(scheduled), "constant": tail(constant)}
 
-    return Dashboard(controls, blit, update)
+    return Dashboard(controls, blit, update, name=f"schedule_explorer-{name}")
 
 
 class _Tabs:

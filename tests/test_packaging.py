@@ -58,8 +58,8 @@ def constraints():
 
 def test_pyproject_and_environment_yml_name_the_same_dependencies():
     names, pip_section, _ = conda_dependencies()
-    # environment.yml is the learner's (and Binder's) environment: no instructor tools
-    assert names == pip_dependencies(leave_out=("instructor",))
+    # environment.yml is the learner's (and Binder's) environment: no instructor or browser tools
+    assert names == pip_dependencies(leave_out=("instructor", "browser"))
     assert "nbgrader" not in names
     assert "-e ." in pip_section    # Binder installs the package itself
 
