@@ -22,7 +22,7 @@ from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, RMSprop
 from .run import run
 
 __all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer",
-           "schedule_explorer", "schedule_tabs", "escape_wells", "adaptive_race", "adam_eps"]
+           "schedule_explorer", "schedule_tabs", "escape_wells", "adaptive_race", "adam_eps", "range_test_explorer", "curve_picker"]
 
 
 def log_slider(description: str, value: float, low: float, high: float, step: float = 0.05, **kw):
@@ -424,5 +424,84 @@ def adam_eps(eps: float = 1e-8, bias_correction: bool = True, steps: int = 60) -
         ax.set_title(f"ε = {eps:.0e}, bias correction {'on' if bias_correction else 'off'}: "
                      f"first step {step[0].round(4).tolist()}")
         return {"steps": step}
+
+    return Dashboard(controls, blit, update)
+
+
+# --------------------------------------------------------------------------- 06
+
+
+def range_test_explorer(problem, x0, optimizer=None, lr_min: float = 1e-5, lr_max: float = 10.0,
+                        beta: float = 0.98, steps: int = 100, ylim=(0.0, 4.0)) -> Dashboard:
+    """The range test on a numpy problem with sliders for the range and the smoothing; the
+    three suggestion rules are marked on the curve."""
+    from . import lr_finder as F
+
+    fig, (ax,) = plotting.figure(1, width=7.0)
+    raw, = ax.plot([], [], color="0.7", lw=1, label="loss")
+    smoothed, = ax.plot([], [], color="crimson", lw=2, label="smoothed")
+    colors = {"steepest": "tab:blue", "minimum/10": "tab:green", "valley": "tab:purple"}
+    marks = {rule: ax.axvline(1.0, color=c, ls="--", lw=1.4, label=rule) for rule, c in colors.items()}
+    ax.set(xscale="log", xlim=(1e-7, 1e3), ylim=ylim, xlabel="learning rate η", ylabel="training loss")
+    ax.legend(fontsize=8, loc="upper left")
+    blit = plotting.Blit(fig, [raw, smoothed, *marks.values(), ax.title])
+    controls = {"lr_min": log_slider("η min", lr_min, 1e-7, 1e-2, continuous_update=False),
+                "lr_max": log_slider("η max", lr_max, 1e-2, 1e3, continuous_update=False),
+                "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.995, step=0.005, description="smoothing β",
+                                            readout_format=".3f", style={"description_width": "initial"})}
+
+    def update(lr_min, lr_max, beta):
+        rt = F.range_test(problem, x0, optimizer, lr_min, lr_max, steps, beta)
+        raw.set_data(rt.lrs, rt.losses)
+        smoothed.set_data(rt.lrs, rt.smoothed)
+        found = rt.suggestions()
+        for rule, line in marks.items():
+            line.set_xdata([found[rule], found[rule]])
+        where = f"stopped at η = {rt.lrs[-1]:.2g}" if rt.stopped_at >= 0 else "never ran away"
+        ax.set_title(f"{where}; " + ", ".join(f"{k} {v:.2g}" for k, v in found.items()))
+        return {"test": rt, "suggestions": found}
+
+    return Dashboard(controls, blit, update)
+
+
+# --------------------------------------------------------------------------- 07
+
+
+def curve_picker(histories: dict, smooth_steps: int = 10) -> Dashboard:
+    """Training curves computed beforehand for several rates (``{lr: training.History}``);
+    a slider over those rates shows one run's per-step training loss and its per-epoch
+    training and validation loss, so a learner can learn to read them."""
+    rates = sorted(histories)
+    fig, (ax_step, ax_epoch) = plotting.figure(2)
+    step_line, = ax_step.plot([], [], color="0.6", lw=0.8, label="per step")
+    mean_line, = ax_step.plot([], [], color="crimson", lw=1.8, label=f"mean of {smooth_steps}")
+    n_steps = max(len(h.losses) for h in histories.values())
+    n_epochs = max(len(h.epochs) for h in histories.values())
+    finite = [v for h in histories.values() for v in h.losses if np.isfinite(v)]
+    ax_step.set(yscale="log", xlim=(0, n_steps), ylim=(max(min(finite), 1e-4) / 2, max(finite) * 2),
+                xlabel="step", ylabel="training loss")
+    ax_step.legend(fontsize=8, loc="upper right")
+    train_line, = ax_epoch.plot([], [], "o-", color="tab:blue", label="training")
+    val_line, = ax_epoch.plot([], [], "o-", color="tab:orange", label="validation")
+    ax_epoch.set(yscale="log", xlim=(-0.5, n_epochs - 0.5), ylim=ax_step.get_ylim(), xlabel="epoch", ylabel="loss")
+    ax_epoch.legend(fontsize=8, loc="upper right")
+    blit = plotting.Blit(fig, [step_line, mean_line, train_line, val_line, ax_step.title, ax_epoch.title])
+    controls = {"lr": widgets.SelectionSlider(options=[(f"{r:.1e}", r) for r in rates],
+                                              value=rates[len(rates) // 2], description="learning rate η",
+                                              style={"description_width": "initial"})}
+
+    def update(lr):
+        h = histories[lr]
+        losses = np.asarray(h.losses, dtype=float)
+        step_line.set_data(np.arange(losses.size), losses)
+        kernel = np.ones(smooth_steps) / smooth_steps
+        mean = np.convolve(losses, kernel, mode="valid") if losses.size >= smooth_steps else losses
+        mean_line.set_data(np.arange(mean.size) + smooth_steps - 1, mean)
+        train_line.set_data(h.column("epoch"), h.column("train_loss"))
+        val_line.set_data(h.column("epoch"), h.column("val_loss"))
+        ax_step.set_title(f"η = {lr:.1e}" + (f": diverged at step {h.diverged_at}" if h.diverged_at >= 0 else ""))
+        best = h.final
+        ax_epoch.set_title(f"best validation loss {best.get('val_loss', np.nan):.3f} (epoch {h.best_epoch})")
+        return {"history": h}
 
     return Dashboard(controls, blit, update)

@@ -111,3 +111,38 @@ def test_escape_wells_and_adaptive_race_and_adam_eps():
     assert eps.state["steps"][0] == pytest.approx(1.0, rel=0.02)
     eps.controls["bias_correction"].value = False
     assert eps.state["steps"][0][-1] == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-3)
+
+
+def test_range_test_explorer_moves_the_suggestions_with_the_smoothing():
+    from lrcourse import lr_finder as F
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.integers(0, 3, size=200)
+    dash = W.range_test_explorer(F.softmax_problem(X, y, 32), np.zeros(15), lr_min=1e-4, lr_max=100.0)
+    first = dict(dash.state["suggestions"])
+    line = dash.fig.axes[0].lines[2]     # the steepest rule's marker
+    assert line.get_xdata()[0] == pytest.approx(first["steepest"])
+    dash.controls["beta"].value = 0.0
+    assert dash.state["suggestions"] != first
+    dash.controls["lr_max"].value = 1.0
+    assert dash.state["test"].lrs[-1] <= 1.0 + 1e-12
+
+
+def test_curve_picker_shows_the_chosen_run():
+    torch = pytest.importorskip("torch")
+    from lrcourse import training as T
+
+    (Xt, yt), val = T.digits()
+    histories = {}
+    for lr in (0.01, 0.1, 1.0):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(64, 10)
+        histories[lr] = T.fit(net, (Xt[:256], yt[:256]), val, torch.optim.SGD(net.parameters(), lr=lr), epochs=2,
+                              progress=False, device="cpu")
+    dash = W.curve_picker(histories)
+    assert dash.state["history"] is histories[0.1]
+    dash.controls["lr"].value = 1.0
+    assert dash.state["history"] is histories[1.0]
+    x, y = line_data(dash.fig.axes[0].lines[0])
+    np.testing.assert_allclose(y, histories[1.0].losses)
+    assert "1.0e+00" in dash.fig.axes[0].get_title()

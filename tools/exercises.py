@@ -156,7 +156,7 @@ assert np.allclose(rates, [0.05, 0.1 / 6])
 """)],
         []),
     "06_lr_range_test": (
-        "06 · The learning-rate range test", None,
+        "06 · The learning-rate range test", "notebooks/06_lr_range_test.ipynb",
         "The pieces of the range test: the ramp, the smoothed loss, and a suggestion rule.",
         "from lrcourse.exercises import range_test_curve",
         [("06.1", 1, r"""
@@ -177,7 +177,7 @@ assert steepest(lrs, np.array([1.0, 0.9, 0.3, 0.2, 5.0])) in (lrs[1], lrs[2])
 """)],
         []),
     "07_search_and_early_stopping": (
-        "07 · Search and early stopping", None,
+        "07 · Search and early stopping", "notebooks/07_search_and_early_stopping.ipynb",
         "Random search over log-spaced rates, seeded, and early stopping with patience.",
         "from lrcourse.exercises import search_objective",
         [("07.1", 2, r"""
@@ -208,7 +208,7 @@ distinct values of each, so the important dimension is covered four times more f
 same cost.
 """)]),
     "08_pytorch_in_practice": (
-        "08 · PyTorch in practice", None,
+        "08 · PyTorch in practice", "notebooks/08_pytorch_in_practice.ipynb",
         "Per-layer learning rates in torch.optim, and the linear scaling rule with warm-up.",
         "import torch",
         [("08.1", 2, r"""
