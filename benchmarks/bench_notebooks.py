@@ -30,6 +30,31 @@ def run_notebooks():
     return rows
 
 
+def _range_test():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from lrcourse import lr_finder, widgets
+
+    d = load_digits()
+    return widgets.range_test_explorer(lr_finder.softmax_problem(d.data / 16, d.target), np.zeros(640))
+
+
+def _curve_picker():
+    import torch
+
+    from lrcourse import training, widgets
+
+    (Xt, yt), val = training.digits()
+    histories = {}
+    for lr in (0.01, 0.03, 0.1, 0.3):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        histories[lr] = training.fit(net, (Xt, yt), val, torch.optim.SGD(net.parameters(), lr=lr), epochs=6,
+                                     progress=False)
+    return widgets.curve_picker(histories)
+
+
 def dashboard_latency():
     from lrcourse import widgets as W
 
@@ -45,15 +70,20 @@ def dashboard_latency():
         "05 adaptive_race (lr_momentum)": (W.adaptive_race, "lr_momentum", [1e-4, 3e-4, 1e-3, 3e-3]),
         "05 adaptive_race (lr_adaptive)": (W.adaptive_race, "lr_adaptive", [0.005, 0.02, 0.1, 0.3]),
         "05 adam_eps (eps)": (W.adam_eps, "eps", [1e-10, 1e-6, 1e-3, 1e-1]),
+        "06 range_test_explorer (beta)": (_range_test, "beta", [0.5, 0.9, 0.95, 0.98]),
+        "07 curve_picker (lr)": (_curve_picker, "lr", None),
     }
     rows = []
     for name, (make, control, values) in cases.items():
         dash = make()
+        if values is None:   # a selection slider: its own options
+            values = [v for _, v in dash.controls[control].options][:4]
         times = []
         for rep in range(3):
             for v in values:
                 # a slightly different value on each pass, so no dashboard can answer from a cache
-                v = v if isinstance(v, int) else v * (1 + 0.013 * rep)
+                if "curve_picker" not in name:
+                    v = v if isinstance(v, int) else v * (1 + 0.013 * rep)
                 t0 = time.perf_counter()
                 dash.controls[control].value = v
                 times.append(time.perf_counter() - t0)
@@ -63,7 +93,7 @@ def dashboard_latency():
 
 if __name__ == "__main__":
     if "--dashboards-only" not in sys.argv:
-        print("notebook run times (fresh kernel, top to bottom; target <= 30 s each):")
+        print("notebook run times (fresh kernel, top to bottom; targets: 30 s for 00-05, 60 s for 06-10):")
         for name, elapsed, noise in run_notebooks():
             print(f"  {name:<40} {elapsed:6.1f} s   {'clean' if not noise else 'STDERR/WARNINGS: ' + repr(noise)[:200]}")
     print("dashboard update per slider event (compute + redraw + PNG; target median <= 50 ms):")
