@@ -200,11 +200,18 @@ def test_notebook_in_jupyterlab(lab, name):
                     seen += 1
         assert seen == DASHBOARDS[name], f"{name}: {seen} dashboards responded, expected {DASHBOARDS[name]}"
         if name.startswith("00"):
-            label = page.query_selector_all(".widget-hbox:has(.noUi-handle) > .widget-label")[-1]   # the echo
-            before = label.inner_text()
+            # a slider echoed into a label by the kernel, no plot: the round trip's own cost
+            label = page.query_selector_all(".widget-hbox:has(.noUi-handle) > .widget-label")[-1]
             page.query_selector(".widget-hbox .noUi-handle").focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function("([el, old]) => el.innerText !== old", arg=[label, before], timeout=10_000)
+            echo = []
+            for key in PRESSES:
+                before = label.inner_text()
+                t0 = time.perf_counter()
+                page.keyboard.press(key)
+                page.wait_for_function("([el, old]) => el.innerText !== old", arg=[label, before], timeout=10_000,
+                                       polling=5)
+                echo.append((time.perf_counter() - t0) * 1e3)
+            times["00 slider→label round trip (no plot)"] = echo
         LATENCIES.update(times)
         first = [d for d in _dashboards(page) if d.is_visible()]
         (first[0] if first else page.query_selector(".jp-OutputArea-output")).scroll_into_view_if_needed()
