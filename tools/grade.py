@@ -172,19 +172,17 @@ class Grader:
             html = self.course / "feedback" / row["student"] / row["assignment"] / f"{row['assignment']}.html"
             row["feedback"] = str(html.relative_to(self.out)) if html.exists() else ""
 
-    def max_score(self, assignment):
-        src = self.sources.get(assignment)
-        if not src:
-            return 0.0
+    def _points(self, assignment, cell_type):
+        """Points of the graded cells of one type: code cells are autograded, markdown by hand."""
+        src = self.sources.get(assignment, {"cells": []})
         return float(sum(c["metadata"]["nbgrader"].get("points", 0) for c in src["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c["cell_type"] == "code"))
+                         if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c["cell_type"] == cell_type))
+
+    def max_score(self, assignment):
+        return self._points(assignment, "code")
 
     def manual_points(self, assignment):
-        src = self.sources.get(assignment)
-        if not src:
-            return 0.0
-        return float(sum(c["metadata"]["nbgrader"].get("points", 0) for c in src["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c["cell_type"] == "markdown"))
+        return self._points(assignment, "markdown")
 
     def read_score(self, student, assignment):
         from nbgrader.api import Gradebook, MissingEntry
