@@ -23,6 +23,10 @@ from typing import Callable
 
 import numpy as np
 
+from . import landscapes, lr_finder, schedules, theory
+from .optimizers import GD, Adam, AdamState
+from .run import run
+
 __all__ = ["check", "hint", "solution", "answer", "TASKS", "NotAttempted", "Wrong"]
 
 
@@ -210,7 +214,7 @@ def _check_stability_limit(fn):
         if np.isclose(got, 1 / lam[-1]):
             raise Wrong("stability_limit returned 1/L: that rate reaches the minimum of the steep "
                         "direction in one step; the runs only diverge above 2/L.")
-        _close(got, 2 / lam[-1], f"stability_limit for eigenvalues {np.round(lam, 3).tolist()}", rtol=1e-8)
+        _close(got, theory.gd_stability_limit(lam[-1]), f"stability_limit for eigenvalues {np.round(lam, 3).tolist()}", rtol=1e-8)
 
 
 @_task("01.3", "regime", "monotone, oscillating or diverging",
@@ -324,9 +328,7 @@ def _check_best_heavy_ball(fn):
         out = _call(fn, "best_heavy_ball", L, mu)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise Wrong("best_heavy_ball should return the pair (lr, momentum).")
-        lr = (2 / (math.sqrt(L) + math.sqrt(mu))) ** 2
-        k = L / mu
-        m = ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2
+        lr, m, _ = theory.heavy_ball_optimum(L, mu)
         if _same(out[0], m) and _same(out[1], lr) and not _same(lr, m):
             raise Wrong("you returned (momentum, lr); the order is (lr, momentum).")
         _close(out[0], lr, f"the learning rate for L={L}, μ={mu}", rtol=1e-10)
@@ -343,9 +345,9 @@ def _check_best_heavy_ball(fn):
 def _check_step_decay(fn):
     lr0, drop, every = 0.1, 0.5, 2
     n = np.arange(8)
-    expected = lr0 * drop ** ((1 + n) // every)
+    expected = schedules.step_decay(lr0, drop, every)(n)
     got = [_call(fn, "step_decay", lr0, drop, every, int(k)) for k in n]
-    late = lr0 * drop ** (n // every)
+    late = schedules.step_lr(lr0, gamma=drop, step_size=every)(n)
     if _same(got, late):
         k = int(np.flatnonzero(~np.isclose(late, expected))[0])
         raise Wrong(f"your step decay drops one step late (that is PyTorch's StepLR, ⌊n/r⌋): at "
@@ -353,14 +355,7 @@ def _check_step_decay(fn):
     for k in n:
         _close(got[k], expected[k], f"step_decay(0.1, 0.5, 2, n={k})")
     arr = _call(fn, "step_decay", 1.0, 0.1, 3, np.arange(10))
-    _close(arr, 0.1 ** ((1 + np.arange(10)) // 3), "step_decay(1.0, 0.1, 3, n=np.arange(10)) as an array")
-
-
-def _ref_time_based(lr0, decay, n):
-    lr = lr0
-    for k in range(n):
-        lr = lr / (1 + decay * k)
-    return lr
+    _close(arr, schedules.step_decay(1.0, 0.1, 3)(np.arange(10)), "step_decay(1.0, 0.1, 3, n=np.arange(10)) as an array")
 
 
 @_task("04.2", "time_based", "time-based decay, the recursion",
@@ -371,14 +366,15 @@ def _check_time_based(fn):
     for lr0, d in [(0.1, 0.01), (1.0, 0.5), (0.3, 0.0)]:
         ns = range(7)
         got = [_number(_call(fn, "time_based", lr0, d, n), f"time_based({lr0}, {d}, {n})") for n in ns]
-        expected = [_ref_time_based(lr0, d, n) for n in ns]
+        reference = schedules.time_based(lr0, d)(np.arange(len(ns) + 1))
+        expected = reference[:-1]
         first = next((n for n in ns if not np.isclose(got[n], expected[n], rtol=1e-12)), None)
         if first is None:
             continue
         if d > 0 and _same(got, [lr0 / (1 + d * n) for n in ns]):
             raise Wrong(f"that is the closed form η₀/(1 + d·n) (Keras' inverse-time decay): at "
                         f"n={first} expected {expected[first]:.6g} from the recursion, got {got[first]:.6g}.")
-        if d > 0 and _same(got, [_ref_time_based(lr0, d, n + 1) for n in ns]):
+        if d > 0 and _same(got, reference[1:]):
             raise Wrong(f"time_based is one step ahead: at n={first} expected {expected[first]:.6g}, got "
                         f"{got[first]:.6g} (the first factor, for k = 0, is 1 + d·0 = 1).")
         _close(got[first], expected[first], f"time_based(lr0={lr0}, decay={d}, n={first})", rtol=1e-12)
@@ -391,10 +387,6 @@ def budget_loss(schedule, steps: int) -> float:
     """Mean loss over the last tenth of ``steps`` updates of noisy GD on the exercise's bowl
     (κ = 10, L = 2, gradient noise σ = 2) with learning-rate ``schedule``, averaged over 32
     runs with fixed seeds (one run is too noisy to compare schedules)."""
-    from . import landscapes
-    from .optimizers import GD
-    from .run import run
-
     bowl = landscapes.Noisy(landscapes.Quadratic.from_condition(BUDGET_BOWL["kappa"], L=BUDGET_BOWL["L"]),
                             sigma=BUDGET_BOWL["sigma"], seed=BUDGET_BOWL["seed"])
     x0 = np.tile(BUDGET_BOWL["x0"], (BUDGET_BOWL["runs"], 1))
@@ -415,10 +407,8 @@ BUDGET_TARGET = 0.07   # for 300 steps; the best constant rate reaches 0.080 (at
         "Start near η₀ = 0.5 (half the stability limit 2/L = 1) and decay so that the rate is "
         "a few percent of that by the end: S.exponential(0.5, decay=3 / steps) is one choice."])
 def _check_choose_schedule(fn):
-    from .schedules import Schedule
-
     sched = _call(fn, "choose_schedule", 300)
-    if not isinstance(sched, Schedule):
+    if not isinstance(sched, schedules.Schedule):
         raise Wrong(f"choose_schedule should return a schedule from lrcourse.schedules (e.g. S.cosine(...)), "
                     f"got {type(sched).__name__}.")
     loss = budget_loss(sched, 300)
@@ -432,12 +422,9 @@ def _check_choose_schedule(fn):
 # --------------------------------------------------------------------------- 05
 
 
-def _ref_adam(w, m, v, g, t, lr, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1 ** (t + 1))
-    v_hat = v / (1 - beta2 ** (t + 1))
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+def _reference_adam(w, m, v, g, t, lr, beta1, beta2, eps):
+    w, state = Adam(lr=lr, betas=(beta1, beta2), eps=eps).step(w, g, AdamState(t, m, v))
+    return w, state.m, state.v
 
 
 @_task("05.1", "adam_step", "Adam with bias correction",
@@ -454,13 +441,13 @@ def _check_adam(fn):
         out = _call(fn, "adam_step", w.copy(), m.copy(), v.copy(), g.copy(), t, **args)
         if not (isinstance(out, tuple) and len(out) == 3):
             raise Wrong("adam_step should return the triple (w, m, v).")
-        expected = _ref_adam(w, m, v, g, t, **args)
+        expected = _reference_adam(w, m, v, g, t, **args)
         if t == 0:
             plain = w - args["lr"] * expected[1] / (np.sqrt(expected[2]) + args["eps"])
             if _same(out[0], plain):
                 raise Wrong("adam_step has no bias correction: at t=0 divide m by 1 − β₁ and v by "
                             "1 − β₂ (without it the first steps are too large by up to (1−β₁)^-1·(1−β₂)^½).")
-        if t > 0 and _same(out[0], _ref_adam(w, m, v, g, t - 1, **args)[0]):
+        if t > 0 and _same(out[0], _reference_adam(w, m, v, g, t - 1, **args)[0]):
             raise Wrong(f"adam_step uses β^t instead of β^(t+1): t={t} updates were done before "
                         f"this one, so this is update number {t + 1}.")
         _close(out[1], expected[1], f"m after update {t + 1}", rtol=1e-10, atol=1e-300)
@@ -502,14 +489,6 @@ def _check_ramp(fn):
         _close(got, np.geomspace(lo, hi, n), f"ramp({lo}, {hi}, {n})", rtol=1e-10)
 
 
-def _ref_smooth(losses, beta):
-    out, avg = [], 0.0
-    for i, x in enumerate(losses):
-        avg = beta * avg + (1 - beta) * x
-        out.append(avg / (1 - beta ** (i + 1)))
-    return np.array(out)
-
-
 @_task("06.2", "smooth", "the smoothed loss",
        ["An exponential moving average: avg ← β·avg + (1 − β)·loss, starting from avg = 0.",
         "Starting from 0 biases the first values low; divide by 1 − β^(i+1) at position i "
@@ -521,11 +500,11 @@ def _check_smooth(fn):
     for beta in (0.9, 0.98):
         got = _call(fn, "smooth", losses.copy(), beta)
         arr = np.asarray(got, dtype=float)
-        raw = np.asarray(_ref_smooth(losses, beta)) * (1 - beta ** np.arange(1, 51))
+        raw = np.asarray(lr_finder.smooth(losses, beta)) * (1 - beta ** np.arange(1, 51))
         if arr.shape == raw.shape and _same(arr, raw):
             raise Wrong("the average is not bias-corrected: its first values are far below the "
                         "losses (divide by 1 − β^(i+1)).")
-        _close(got, _ref_smooth(losses, beta), f"smooth(losses, beta={beta})", rtol=1e-10)
+        _close(got, lr_finder.smooth(losses, beta), f"smooth(losses, beta={beta})", rtol=1e-10)
 
 
 def range_test_curve():
