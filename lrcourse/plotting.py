@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["figure", "to_png", "Blit", "contours", "refill", "path", "loss_curve", "schedule_curve", "heatmap", "mark",
+__all__ = ["figure", "Blit", "contours", "refill", "path", "loss_curve", "schedule_curve", "heatmap", "mark",
            "clip_to_window"]
 
 
@@ -154,15 +154,6 @@ def _encode(rgba: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def to_png(fig, fast: bool = True) -> bytes:
-    """Render a figure to PNG bytes. ``fast`` keeps the layout found on the first render
-    (re-solving it on every slider move costs more than the drawing)."""
-    fig.canvas.draw()
-    if fast and fig.get_layout_engine() is not None:
-        fig.set_layout_engine("none")
-    return _encode(np.asarray(fig.canvas.buffer_rgba()))
-
-
 class Blit:
     """Render a figure whose static parts (axes, ticks, contours, heat maps, legends) are
     drawn once and kept as pixels; each render then paints only the ``dynamic`` artists
@@ -176,12 +167,6 @@ class Blit:
         self.fig = fig
         self.dynamic = list(dynamic)
         self._background = None
-
-    def add(self, *artists):
-        """Make more artists dynamic; returns the first, for ``line = blit.add(ax.plot(...)[0])``."""
-        self.dynamic.extend(artists)
-        self.invalidate()
-        return artists[0] if artists else None
 
     def invalidate(self) -> None:
         self._background = None
