@@ -13,13 +13,40 @@ others, and ``run`` does the rest. Only final results are kept, not trajectories
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .run import run
 
-__all__ = ["grid", "Grid"]
+__all__ = ["grid", "Grid", "seeds", "SEED_VARIABLE"]
+
+#: Environment variable that shifts every seed a notebook draws from ``seeds``, so a whole
+#: lesson can be re-run on fresh randomness (``LRCOURSE_SEED=1000 jupyter nbconvert ...``).
+SEED_VARIABLE = "LRCOURSE_SEED"
+
+
+def seeds(n: int) -> np.ndarray:
+    """``n`` consecutive integer seeds, starting at the course's base seed.
+
+    The base is 0 unless the environment variable ``LRCOURSE_SEED`` names another integer;
+    notebooks take every seed from here, so one variable re-runs an experiment on fresh noise
+    and initializations (``tools/check_verdicts.py`` does that to show verdicts do not flip).
+
+    >>> seeds(3).tolist() if os.environ.get(SEED_VARIABLE) is None else [0, 1, 2]
+    [0, 1, 2]
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1 (got {n!r})")
+    raw = os.environ.get(SEED_VARIABLE, "0")
+    try:
+        base = int(raw)
+    except ValueError:
+        raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer (got {raw!r})") from None
+    if base < 0:
+        raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer (got {raw!r})")
+    return base + np.arange(int(n))
 
 
 @dataclass
