@@ -42,15 +42,18 @@ def verdicts(path: Path, seed: int) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("lessons", nargs="+", help="lesson numbers, e.g. 04 10")
+    parser.add_argument("lessons", nargs="+", help="lesson numbers (e.g. 04 10) or notebook paths")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1000, 2000])
     args = parser.parse_args(argv)
     flipped = False
     for lesson in args.lessons:
-        matches = sorted((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"))
+        if lesson.endswith(".ipynb"):
+            matches = [Path(lesson)] if Path(lesson).is_file() else []
+        else:
+            matches = sorted((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"))
         if len(matches) != 1:
             parser.error(f"lesson {lesson!r} matches {len(matches)} notebooks")
-        path = matches[0]
+        path = matches[0].resolve()
         results = {}
         for seed in args.seeds:
             t0 = time.perf_counter()
