@@ -171,3 +171,70 @@ def heavy_ball_error(t, lr, momentum, lam):
         z = b / 2
         repeated = (1 + (first / np.where(z == 0, 1, z) - 1) * t) * z ** t
     return _checks.plain(np.real(np.where(double, repeated, distinct)))
+
+
+# --------------------------------------------------------------------------- Nesterov (lesson 03)
+#
+# Nesterov's method (Δ ← β·Δ − η·g(x); x ← x + β·Δ − η·g(x), see ``optimizers.Nesterov``) turns
+# the error along an eigenvalue λ into e_{t+1} = (1 + β)(1 − η·λ)·e_t − β·(1 − η·λ)·e_{t−1}:
+# the heavy-ball recursion with the momentum term also multiplied by (1 − η·λ).
+
+__all__ += ["nesterov_rate", "nesterov_stability_limit", "nesterov_optimum"]
+
+
+def _nesterov_root_modulus(lr, momentum, lam):
+    """Larger |root| of z² − (1 + β)(1 − η·λ)·z + β·(1 − η·λ) = 0, elementwise."""
+    q = 1 - lr * lam
+    b, c = (1 + momentum) * q, momentum * q
+    root = np.sqrt(b * b - 4 * c + 0j)
+    return np.maximum(np.abs((b + root) / 2), np.abs((b - root) / 2))
+
+
+def nesterov_rate(lr, momentum, eigenvalues):
+    """The error contraction per step of Nesterov's method: max over λ of the larger |root| of
+    z² − (1 + β)(1 − η·λ)·z + β·(1 − η·λ) = 0. Values >= 1 mean the run does not converge.
+
+    ``lr`` and ``momentum`` broadcast; the eigenvalues are taken along a new last axis.
+    ``momentum = 0`` gives back GD's |1 − η·λ|.
+
+    >>> round(nesterov_rate(0.05, 0.0, [1.0, 10.0]), 4) == round(gd_rate(0.05, [1.0, 10.0]), 4)
+    True
+    """
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    lr = np.asarray(lr, dtype=float)[..., None]
+    momentum = np.asarray(momentum, dtype=float)[..., None]
+    return _checks.plain(np.max(_nesterov_root_modulus(lr, momentum, lam), axis=-1))
+
+
+def nesterov_stability_limit(L, momentum):
+    """(2 + 2β)/((1 + 2β)·L): Nesterov's method converges on a quadratic with top curvature L iff
+    0 < η < this limit. It *shrinks* as β grows (from 2/L at β = 0 towards 4/(3L)), while the
+    heavy ball's limit (2 + 2β)/L grows.
+
+    >>> nesterov_stability_limit(1.0, 0.0), round(nesterov_stability_limit(1.0, 0.5), 4)
+    (2.0, 1.5)
+    """
+    _checks.positive("L", L)
+    _checks.unit("momentum", momentum)
+    beta = np.asarray(momentum, dtype=float)
+    return _checks.plain((2.0 + 2.0 * beta) / ((1.0 + 2.0 * beta) * L))
+
+
+def nesterov_optimum(L, mu):
+    """(η, β, rate) that minimise Nesterov's worst rate over curvatures in [μ, L]:
+    η = 4/(3L + μ), β = (√(3κ + 1) − 2)/(√(3κ + 1) + 2), rate 1 − 2/√(3κ + 1)
+    (Lessard, Recht & Packard 2016). Slower than the heavy-ball optimum (√κ − 1)/(√κ + 1) on
+    quadratics. Off quadratics, Nesterov's method with the textbook pair η = 1/L,
+    β = (√κ − 1)/(√κ + 1) has a proven rate on every smooth strongly convex function, while the
+    heavy ball at its quadratic optimum can fail to converge (lesson 03 runs Lessard et al.'s
+    example).
+
+    >>> [round(v, 4) for v in nesterov_optimum(100.0, 1.0)]
+    [0.0133, 0.7933, 0.8847]
+    """
+    _checks.positive("L", L)
+    _checks.positive("mu", mu)
+    if np.any(np.asarray(mu) > np.asarray(L)):
+        raise ValueError(f"mu must be <= L, got mu={mu!r} and L={L!r}")
+    q = np.sqrt(3.0 * L / mu + 1.0)
+    return float(4.0 / (3.0 * L + mu)), float((q - 2.0) / (q + 2.0)), float(1.0 - 2.0 / q)
