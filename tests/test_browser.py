@@ -31,7 +31,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Dashboards (slider + image) each notebook shows; a test below keeps this list honest.
 DASHBOARDS = {"00_start_here.ipynb": 0, "01_what_is_a_learning_rate.ipynb": 2,
-              "02_curvature_newton_line_search.ipynb": 1, "03_momentum.ipynb": 1, "04_schedules.ipynb": 12,
+              "02_curvature_newton_line_search.ipynb": 1, "03_momentum.ipynb": 2, "04_schedules.ipynb": 12,
               "05_adaptive_methods.ipynb": 2, "06_lr_range_test.ipynb": 1, "07_search_and_early_stopping.ipynb": 1,
               "08_pytorch_in_practice.ipynb": 0, "09_measured_tables.ipynb": 0, "10_claims_put_to_the_test.ipynb": 0}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -77,7 +77,7 @@ exactly where the line between them lies (here: η = 2, from the curvature).
 |---|---|
 | 01 what is a learning rate | GD step, too small / right / too large, the 2/L limit, zig-zag in a narrow bowl |
 | 02 curvature, Newton, line search | η as a stand-in for the inverse Hessian, Newton's step, Armijo backtracking |
-| 03 momentum | heavy ball and Nesterov, the (η, μ) map, the optimal pair, PyTorch's convention |
+| 03 momentum | heavy ball and Nesterov, the (η, β) map (β: momentum), the optimal pair, PyTorch's convention |
 | 04 schedules | decays, cosine, restarts, cyclic, warm-up, one-cycle, reduce-on-plateau |
 | 05 adaptive methods | Adagrad, Adadelta, RMSprop, Adam, AdamW |
 | 06 LR range test | finding a rate from one short run |
