@@ -105,7 +105,7 @@ def test_escape_wells_and_adaptive_race_and_adam_eps():
     assert dash.state["ends"]["cosine restarts"]["well"] == 0
     race = W.adaptive_race("Rosenbrock")
     first = dict(race.state["finals"])
-    race.controls["landscape"].value = "bowl κ=100"
+    race.controls["landscape"].value = "rotated bowl"
     assert race.state["finals"] != first and "bowl" in race.fig.axes[1].get_title()
     eps = W.adam_eps()
     assert eps.state["steps"][0] == pytest.approx(1.0, rel=0.02)
