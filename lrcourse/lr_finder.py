@@ -14,7 +14,8 @@ same curve:
 
 ``range_test`` runs on anything ``lrcourse.run`` accepts (a landscape or a function
 ``x -> (loss, grad)``, numpy); ``torch_range_test`` on any ``torch.nn.Module`` and restores
-the model's and the optimizer's state afterwards.
+the model's and the optimizer's state afterwards (unless asked not to). ``RangeTest.plot``
+clips the y axis to the interesting part of the curve (``RangeTest.ylim``).
 """
 
 from __future__ import annotations
@@ -115,12 +116,25 @@ class RangeTest:
     def suggestions(self) -> dict:
         return {name: self.suggest(name) for name in RULES}
 
-    def plot(self, ax, rules=tuple(RULES)):
-        """Raw and smoothed loss against η (log axis), each rule's suggestion marked."""
+    def ylim(self, top: float = 2.0) -> tuple:
+        """A y range for the interesting part of the curve: from a little below the lowest
+        loss (raw or smoothed) to ``top`` times the starting smoothed loss, so that a
+        blow-up does not squash the rest of the curve flat."""
+        finite = self.losses[np.isfinite(self.losses)]
+        low = float(min(finite.min(), self.smoothed.min())) if finite.size else float(self.smoothed.min())
+        high = max(top * float(self.smoothed[0]), low + 1e-12)
+        pad = 0.05 * (high - low)
+        return low - pad, high
+
+    def plot(self, ax, rules=tuple(RULES), clip: bool = True):
+        """Raw and smoothed loss against η (log axis), each rule's suggestion marked;
+        ``clip`` limits the y axis to :meth:`ylim` (the curve beyond it is off the plot)."""
         ax.plot(self.lrs, self.losses, color="0.75", lw=1, label="loss")
         ax.plot(self.lrs, self.smoothed, color="crimson", lw=2, label="smoothed")
         ax.set_xscale("log")
         ax.set(xlabel="learning rate η", ylabel="loss")
+        if clip:
+            ax.set_ylim(*self.ylim())
         for rule, color in zip(rules, ["tab:blue", "tab:green", "tab:purple"]):
             lr = self.suggest(rule)
             ax.axvline(lr, color=color, ls="--", lw=1.2, label=f"{rule}: {lr:.2g}")
@@ -155,13 +169,14 @@ def range_test(problem, x0, optimizer=None, lr_min: float = 1e-7, lr_max: float 
 
 
 def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, lr_max: float = 10.0,
-                     steps: int = 100, beta: float = 0.98, diverge: float = 4.0) -> RangeTest:
+                     steps: int = 100, beta: float = 0.98, diverge: float = 4.0, restore: bool = True) -> RangeTest:
     """Range test on a ``torch.nn.Module``.
 
     ``batches`` is an iterable of ``(inputs, targets)`` (cycled if it runs out), ``optimizer``
     any ``torch.optim`` optimizer over the model's parameters. Every parameter group gets the
     rising rate. Afterwards the model's and the optimizer's state are put back exactly as
-    they were, so the test can be followed by real training.
+    they were, so the test can be followed by real training; ``restore=False`` leaves them
+    as the ramp ended instead (to look at what the largest rates did to the model).
     """
     import copy
 
@@ -169,8 +184,9 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
 
     schedule = ramp(lr_min, lr_max, steps)
     _checks.interval("diverge", diverge, 1, None, low_open=True)
-    saved_model = copy.deepcopy(model.state_dict())
-    saved_opt = copy.deepcopy(optimizer.state_dict())
+    if restore:
+        saved_model = copy.deepcopy(model.state_dict())
+        saved_opt = copy.deepcopy(optimizer.state_dict())
     was_training = model.training
     lrs, losses = schedule(np.arange(steps)), []
     best, avg = math.inf, 0.0
@@ -199,8 +215,9 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
                 stop = t
                 break
     finally:
-        model.load_state_dict(saved_model)
-        optimizer.load_state_dict(saved_opt)
+        if restore:
+            model.load_state_dict(saved_model)
+            optimizer.load_state_dict(saved_opt)
         model.train(was_training)
     losses = np.array(losses)
     return RangeTest(lrs[:len(losses)], losses, smooth(np.minimum(losses, 1e300), beta), stop)
