@@ -1,16 +1,38 @@
 """Steps chosen from curvature: Newton's method and Armijo backtracking line search.
 
 Both return a ``Run`` like ``lrcourse.run``, so they plot and compare the same way.
+``backtracking`` also counts what the search costs: how often it shrank the trial step
+and how many times it evaluated the loss.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _checks
 from .run import Run
 
-__all__ = ["newton", "backtracking"]
+__all__ = ["newton", "backtracking", "SearchRun"]
+
+
+@dataclass
+class SearchRun(Run):
+    """A ``Run`` of ``backtracking``, plus what the search cost.
+
+    Attributes:
+        backtracks: ``(steps, *B)`` ints: how many times the trial step was shrunk at each
+            step (0 where the first trial passed, and after a run stopped).
+        evaluations: ``(*B)`` ints: loss evaluations in all, the start included; each step
+            costs one gradient and ``1 + backtracks`` loss evaluations.
+        stopped_at: ``(*B)`` ints: the step after which the run stopped (gradient zero or loss
+            at most ``tol``), or ``-1`` where it used every step.
+    """
+
+    backtracks: np.ndarray | None = None
+    evaluations: np.ndarray | None = None
+    stopped_at: np.ndarray | None = None
 
 
 def _finish(xs, losses, lrs, steps):
@@ -42,30 +64,73 @@ def newton(landscape, x0, steps: int = 20, damping: float = 1.0) -> Run:
     return _finish(xs, losses, lrs, steps)
 
 
-def backtracking(landscape, x0, steps: int = 100, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4) -> Run:
+def backtracking(landscape, x0, steps: int = 100, lr0=1.0, shrink: float = 0.5, c: float = 1e-4,
+                 tol: float | None = None) -> SearchRun:
     """Gradient descent whose step length is chosen afresh at every iteration.
 
-    Start from η = lr0 and multiply by ``shrink`` until the Armijo condition holds:
-    L(x − η·g) <= L(x) − c·η·|g|². ``lrs`` records the accepted η of each step.
+    Each step starts from the trial step η = ``lr0`` and multiplies it by ``shrink`` until
+    the Armijo (sufficient decrease) condition holds: L(x − η·g) <= L(x) − c·η·|g|².
+    ``lrs`` records the accepted η of each step and ``backtracks`` how many times it was
+    shrunk. The trial step matters: on a bowl with top curvature L, any η <= 2(1 − c)/L
+    passes at once, so ``lr0 = 1/L`` never backtracks and is plain GD at 1/L.
+
+    ``x0`` (shape ``(..., d)``) and ``lr0`` broadcast, so one call runs many starts or trial
+    steps. A run stops (and holds its point) once its gradient vanishes or, with ``tol``,
+    once its loss is at most ``tol``.
+
+    >>> from lrcourse.landscapes import Quadratic
+    >>> bowl = Quadratic([0.1, 1.0])                          # L = 1
+    >>> r = backtracking(bowl, [1.0, 1.0], steps=3, lr0=1.0)  # η₀ = 1/L: plain GD
+    >>> r.backtracks.tolist(), r.lrs.tolist()
+    ([0, 0, 0], [1.0, 1.0, 1.0])
+    >>> r = backtracking(bowl, [1.0, 1.0], steps=3, lr0=10.0)
+    >>> r.backtracks.tolist(), r.lrs.tolist(), r.evaluations  # the last step is longer than 2/L
+    ([3, 3, 2], [1.25, 1.25, 2.5], 12)
     """
     steps = _checks.positive_int("steps", steps, minimum=0)
     _checks.positive("lr0", lr0)
     _checks.interval("shrink", shrink, 0, 1, low_open=True, high_open=True)
     _checks.interval("c", c, 0, 1, low_open=True, high_open=True)
+    if tol is not None:
+        _checks.interval("tol", tol)
     x = np.asarray(x0, dtype=float)
-    f = float(landscape.value(x))
-    xs, losses, lrs = [x], [f], []
-    for _ in range(steps):
+    lr0 = np.asarray(lr0, dtype=float)
+    batch = np.broadcast_shapes(x.shape[:-1], lr0.shape)
+    d = x.shape[-1]
+    x = np.broadcast_to(x, batch + (d,)).copy()
+    lr0 = np.broadcast_to(lr0, batch)
+    f = np.asarray(landscape.value(x), dtype=float)
+    xs, losses = np.empty((steps + 1,) + batch + (d,)), np.empty((steps + 1,) + batch)
+    lrs, backtracks = np.zeros((steps,) + batch), np.zeros((steps,) + batch, dtype=int)
+    xs[0], losses[0] = x, f
+    evaluations = np.ones(batch, dtype=int)
+    stopped_at = np.full(batch, -1)
+    active = np.ones(batch, dtype=bool)
+    t = 0
+    for t in range(steps):
         g = landscape.grad(x)
-        g2 = float(g @ g)
-        if g2 < 1e-28:
+        g2 = np.sum(g * g, axis=-1)
+        done = g2 < 1e-28
+        if tol is not None:
+            done |= f <= tol
+        stopped_at = np.where(active & done, t, stopped_at)
+        active &= ~done
+        if not active.any():
+            xs[t + 1:], losses[t + 1:] = x, f
             break
-        lr = lr0
-        while landscape.value(x - lr * g) > f - c * lr * g2 and lr > 1e-12:
-            lr *= shrink
-        x = x - lr * g
-        f = float(landscape.value(x))
-        xs.append(x)
-        losses.append(f)
-        lrs.append(lr)
-    return _finish(xs, losses, lrs, steps)
+        lr = np.where(active, lr0, 0.0)
+        f_new = landscape.value(x - lr[..., None] * g)
+        evaluations += active
+        fail = active & (f_new > f - c * lr * g2)
+        while fail.any():  # backtrack the runs whose trial step failed
+            lr = np.where(fail, lr * shrink, lr)
+            backtracks[t] += fail
+            evaluations += fail
+            f_new = np.where(fail, landscape.value(x - lr[..., None] * g), f_new)
+            fail &= (f_new > f - c * lr * g2) & (lr > 1e-12)
+        x = x - lr[..., None] * g
+        f = np.where(active, f_new, f)
+        xs[t + 1], losses[t + 1], lrs[t] = x, f, lr
+    return SearchRun(xs=xs, losses=losses, lrs=lrs, x=x, loss=_checks.plain(f), diverged_at=_checks.plain(np.full(batch, -1)),
+                     steps=steps, max_loss=np.inf, backtracks=backtracks, evaluations=_checks.plain(evaluations),
+                     stopped_at=_checks.plain(stopped_at))
