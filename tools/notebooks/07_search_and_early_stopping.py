@@ -3,140 +3,359 @@ CELLS = [
 # 07 · Search and early stopping
 
 **After this notebook you will be able to**
-- search for a learning rate on a log scale with a validation set, seeded and repeatable,
-- explain, with a measurement, why random search usually beats a grid of the same size,
-- stop training early and keep the best weights,
-- read training curves: erratic or rising means η is too high, barely moving means too low.
+- search for a learning rate on a log scale, judged on a validation split, seeded and repeatable,
+  and report the chosen setting on a test split that took no part in choosing it,
+- say when random search beats a grid of the same size, and check it over repeated searches,
+- stop training early, keep the weights of the epoch with the lowest validation loss, and measure
+  what that buys,
+- read training curves: barely moving (η too low), falling (about right), erratic or diverging
+  (too high), and the trap in between: a spike, then a flat loss at chance level (also too high).
 """),
 ("code", r"""
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
-from lrcourse import lr_finder as F, search, training as T, widgets
+from lrcourse import search, training as T, widgets
 from sklearn.datasets import load_digits
 
 digits = load_digits()
-Xtr, ytr, Xva, yva = search.train_val_split(digits.data / 16.0, digits.target, 0.25, seed=0)
-val = F.softmax_problem(Xva, yva, batch_size=len(Xva))
+Xtr, ytr, Xva, yva, Xte, yte = search.train_val_test_split(digits.data / 16.0, digits.target, 0.2, 0.2, seed=0)
+print(f"{len(Xtr)} training, {len(Xva)} validation and {len(Xte)} test images (8 × 8 pixels, 10 digits)")
 """),
 ("md", r"""
+**Three splits, three jobs.** The training split fits the weights. The validation split
+*chooses*: the learning rate, the weight decay, the epoch to keep. Once a split has chosen,
+its score is no longer an honest estimate of the chosen setting: the setting won partly
+because it was lucky on exactly those images. So the final number is measured once, at the
+end, on the test split, which took no part in any choice.
+
 ## 1. The objective: validation loss after a short training
 
-Softmax regression trained with Adam for 150 steps; the two knobs are the learning rate η
-(log scale, 1e-4 to 1) and the L2 weight decay λ (log scale, 1e-6 to 1e-2). Every evaluation
-trains from scratch on the training split and returns the loss on the validation split.
-"""),
-("code", r"""
-def objective(lr, wd, steps=150):
-    train = F.softmax_problem(Xtr, ytr, batch_size=64, seed=1)
-    r = lrc.run(train, lrc.Adam(lr=lr, weight_decay=wd), np.zeros(640), steps, record=False)
-    return float(val(r.x)[0]) if not r.diverged else np.inf
+Softmax regression on the digits, trained from zero weights by Adam for 100 steps of 32
+images. Three knobs, each searched on a log scale: the learning rate η (1e-4 to 1), the L2
+weight decay λ (1e-6 to 1e-2) and Adam's ε (1e-10 to 1e-6), the small constant added to
+√v in the denominator. ε is here on purpose: it is far smaller than √v for every weight that
+gets a gradient here, so it should hardly matter. It stands for the knobs you search without
+knowing yet that they do not matter. One evaluation trains from scratch and returns the validation loss;
+`search.SoftmaxObjective` trains all the trials of a search at once, in one broadcast call.
 
-space = {"lr": (1e-4, 1.0, "log"), "wd": (1e-6, 1e-2, "log")}
-grid = search.grid_search(objective, space, per_dim=3)
-rand = search.random_search(objective, space, n=9, seed=0)
-for name, res in [("grid 3 × 3", grid), ("random 9", rand)]:
-    print(f"{name:<11} best val loss {res.best_value:.4f} at η = {res.best['lr']:.3g}, λ = {res.best['wd']:.2g};"
-          f" distinct η tried: {len(set(res.column('lr')))}")
+A grid of 3 values per knob costs 3 × 3 × 3 = 27 trainings; random search gets the same 27.
 """),
 ("code", r"""
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.scatter(grid.column("lr"), grid.column("wd"), c="k", marker="s", label="grid")
-sc = ax.scatter(rand.column("lr"), rand.column("wd"), c=np.log10(rand.values), cmap="viridis", label="random")
-ax.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="weight decay λ",
-       title="9 trials each; colour: log10 validation loss (random)")
-fig.colorbar(sc, ax=ax)
-ax.legend(loc="lower left")
+S_OBJECTIVE, S_GRID, S_RANDOM = lrc.sweeps.seeds(3)
+objective = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=S_OBJECTIVE)
+space = {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-2, "log"), "eps": (1e-10, 1e-6, "log")}
+SYMBOL = {"lr": "η", "weight_decay": "λ", "eps": "ε"}
+
+grid = search.grid_search(objective, space, per_dim=3, seed=S_GRID, batched=True)
+rand = search.random_search(objective, space, n=27, seed=S_RANDOM, batched=True)
+for name, res in [("grid 3×3×3", grid), ("random 27", rand)]:
+    b = res.best
+    print(f"{name:<11} best val loss {res.best_value:.4f} at η = {b['lr']:.3g}, λ = {b['weight_decay']:.2g},"
+          f" ε = {b['eps']:.2g}; distinct values of η tried: {len(set(res.column('lr')))}")
+"""),
+("md", r"""
+These are one search each, one draw; section 2 repeats them. The grid is placed with a
+random offset (`seed=`): its three values per knob sit one cell (a third of the range) apart,
+anywhere inside the range. The usual grid with points at both ends (1e-4, 1e-2 and 1 for η)
+spreads its three values even more thinly: half the range apart.
+
+Which knobs matter? Start from the best setting found and move one knob at a time across its
+whole range, the other two held fixed:
+"""),
+("code", r"""
+best = rand.best if rand.best_value <= grid.best_value else grid.best
+lines = {}
+for name, (low, high, _) in space.items():
+    values = np.geomspace(low, high, 13)
+    settings = {k: np.full(13, v) for k, v in best.items()} | {name: values}
+    lines[name] = (values, objective(**settings))
+    print(f"{SYMBOL[name]} from {low:.0e} to {high:.0e}: validation loss between {lines[name][1].min():.4f}"
+          f" and {lines[name][1].max():.4f}")
+order = sorted(lines, key=lambda k: np.ptp(lines[k][1]), reverse=True)
+print(f"VERDICT: the validation loss depends most on {SYMBOL[order[0]]}, less on {SYMBOL[order[1]]},"
+      f" least on {SYMBOL[order[2]]}")
+"""),
+("code", r"""
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ax.plot(*lines["lr"], color="0.7", lw=1.5, label="η alone varied (λ, ε at the best)")
+ax.scatter(rand.column("lr"), rand.values, color="tab:orange", label="random: 27 trials")
+ax.scatter(grid.column("lr"), grid.values, color="k", marker="s", s=18, label="grid: 27 trials")
+ax.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="validation loss",
+       title="The grid tries 3 values of η, random search 27")
+ax.legend(fontsize=8)
 plt.show()
 """),
 ("md", r"""
-## 2. Why random covers the important dimension better
+Each black column holds the 9 grid trials that share one value of η. They differ in λ, which
+moves the loss a little, and in ε, which does not move it at all (three trials on each
+square): the grid spent 27 trainings on 3 values of the one knob that matters most.
 
-Here η matters and λ hardly does. A 3 × 3 grid spends 9 runs on only 3 values of η; 9
-random trials try 9 values of η. One search is one draw, so repeat both with different
-seeds (the grid moves by a random shift of its points, on the log scale) and compare the best
-validation loss each finds:
+The winner's validation loss chose it, so it is not the number to report. Retrain the chosen
+setting (on 3 seeds: 3 minibatch orders) and measure it once on the test split:
 """),
 ("code", r"""
-def shifted_grid(seed):
-    rng = np.random.default_rng(seed)
-    shift = rng.uniform(-0.5, 0.5, size=2)          # in units of one grid cell, log scale
-    lrs = 10 ** (np.linspace(-4, 0, 3) + shift[0] * 2)
-    wds = 10 ** (np.linspace(-6, -2, 3) + shift[1] * 2)
-    return min(objective(lr, wd) for lr in np.clip(lrs, 1e-4, 1) for wd in np.clip(wds, 1e-6, 1e-2))
-
-repeats = 8
-grid_best = np.array([shifted_grid(s) for s in range(repeats)])
-rand_best = np.array([search.random_search(objective, space, 9, seed=s).best_value for s in range(repeats)])
-print(f"best validation loss over {repeats} repeats (mean ± std):")
-print(f"  grid 3 × 3 : {grid_best.mean():.4f} ± {grid_best.std():.4f}")
-print(f"  random 9   : {rand_best.mean():.4f} ± {rand_best.std():.4f}")
-print(f"random search found the lower loss in {np.sum(rand_best < grid_best)} of {repeats} repeats")
+test = []
+for s in lrc.sweeps.seeds(3):
+    retrain = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=s)
+    test.append(retrain.score(retrain.fit(**best)[0], Xte, yte))
+test = np.array(test)                               # rows: seeds; columns: loss, accuracy
+print(f"chosen: η = {best['lr']:.3g}, λ = {best['weight_decay']:.2g}, ε = {best['eps']:.2g}")
+print(f"  validation loss that chose it (one training): {min(rand.best_value, grid.best_value):.4f}")
+print(f"  test split, held out (mean ± sd over 3 trainings): loss {test[:, 0].mean():.4f} ± {test[:, 0].std(ddof=1):.4f},"
+      f" accuracy {test[:, 1].mean():.3f} ± {test[:, 1].std(ddof=1):.3f}")
 """),
 ("md", r"""
+## 2. Grid against random, repeated
+
+One search is one draw: a grid's placement, random search's points. To compare the two
+methods, repeat each 24 times on independent seeds (each grid with its own random offset)
+and compare the best validation loss each finds, with its spread. The difference counts as
+real only if it is larger than twice its standard error.
+"""),
+("code", r"""
+REPEATS = 24
+grid_seeds, random_seeds = np.split(lrc.sweeps.seeds(2 * REPEATS), 2)
+grid_best = np.array([search.grid_search(objective, space, 3, seed=int(s), batched=True).best_value
+                      for s in grid_seeds])
+rand_best = np.array([search.random_search(objective, space, 27, seed=int(s), batched=True).best_value
+                      for s in random_seeds])
+gap = search.compare(grid_best, rand_best)
+print(f"best validation loss over {REPEATS} searches each (mean ± standard deviation):")
+print(f"  grid 3×3×3, random offset: {grid_best.mean():.4f} ± {grid_best.std(ddof=1):.4f}"
+      f"  (worst search {grid_best.max():.4f})")
+print(f"  random, 27 trials:         {rand_best.mean():.4f} ± {rand_best.std(ddof=1):.4f}"
+      f"  (worst search {rand_best.max():.4f})")
+print(f"  grid − random: {gap['diff']:+.4f} ± {2 * gap['se']:.4f} (two standard errors)")
+print("VERDICT:", {1: "random search finds a lower validation loss than a grid of the same size",
+                   -1: "a grid finds a lower validation loss than random search of the same size",
+                   0: "grid and random search differ by less than the spread"}[gap["sign"]])
+"""),
+("md", r"""
+The advantage comes from the knobs that hardly matter: a grid multiplies its trials over
+them, and each extra value of λ or ε repeats the same three values of η. Random search gives
+every trial a new value of every knob. With fewer knobs the grid wastes less. Try it: in the
+cell above, search `{k: space[k] for k in ("lr", "weight_decay")}` instead of `space`, with
+9 random trials against the 3 × 3 grid, and see whether the difference still stands out from
+the spread.
+
 ## 3. Early stopping
 
-A network trained on few examples starts to fit their noise: the training loss keeps falling
-while the validation loss turns up. Early stopping watches the validation loss, stops after
-`patience` epochs without improvement, and puts back the weights of the best epoch.
+To see early stopping work, training must overfit, so here it is made to: 200 training
+images, 30 % of their labels replaced by a random digit (real data sets contain wrong labels
+too; a tenth of the replacements happen to draw the right digit), a wide network
+(64 → 256 → 10, ReLU), no weight decay, Adam at η = 1e-2 for 40 epochs of batches of 50.
+A net this large learns the wrong labels by heart, and the validation loss turns up.
+
+Each of 5 seeds draws its own wrong labels, initial weights and minibatch order, and trains
+twice: once for all 40 epochs, once with `patience=10` (stop when the validation loss has
+not improved for 10 epochs, then put back the weights of the epoch with the lowest
+validation loss). Both copies are then measured on the test split. Epochs count from 1.
 """),
 ("code", r"""
-(Xt, yt), (Xv, yv) = T.digits()
-small = (Xt[:200], yt[:200])                      # few examples, so the net overfits
+t = lambda a, dtype=torch.float32: torch.tensor(a, dtype=dtype)
+Xt, yt, Xv, yv, Xs, ys = t(Xtr), t(ytr, torch.long), t(Xva), t(yva, torch.long), t(Xte), t(yte, torch.long)
 
-def mlp(seed=0):
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+def mlp(seed, width=256):
+    torch.manual_seed(int(seed))
+    return torch.nn.Sequential(torch.nn.Linear(64, width), torch.nn.ReLU(), torch.nn.Linear(width, 10))
 
-full = T.fit(net := mlp(), small, (Xv, yv), torch.optim.Adam(net.parameters(), lr=3e-3), epochs=60,
-             batch_size=32, progress=False)
-stopped = T.fit(net := mlp(), small, (Xv, yv), torch.optim.Adam(net.parameters(), lr=3e-3), epochs=60,
-                batch_size=32, patience=5, progress=False)
-print(f"without early stopping: {len(full.epochs)} epochs, final val loss {full.epochs[-1]['val_loss']:.3f},"
-      f" best {full.final['val_loss']:.3f} at epoch {full.best_epoch}")
-print(f"with patience 5:        stopped after {len(stopped.epochs)} epochs, kept epoch {stopped.best_epoch}"
-      f" (val loss {stopped.final['val_loss']:.3f}, accuracy {stopped.final['val_acc']:.3f})")
-fig, ax = plt.subplots(figsize=(6.5, 3.5))
-ax.plot(full.column("epoch"), full.column("train_loss"), label="training")
-ax.plot(full.column("epoch"), full.column("val_loss"), label="validation")
-ax.axvline(stopped.best_epoch, color="k", ls="--", label="kept by early stopping")
-ax.axvline(len(stopped.epochs) - 1, color="0.5", ls=":", label="stopped")
-ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="200 training images, MLP, Adam η = 3e-3")
-ax.legend()
+def noisy_labels(y, share, seed):
+    rng = np.random.default_rng(int(seed))
+    y, swap = y.clone(), torch.from_numpy(rng.random(len(y)) < share)
+    y[swap] = torch.from_numpy(rng.integers(0, 10, int(swap.sum())))
+    return y
+
+def train_small(seed, patience=None):
+    net, labels = mlp(seed), noisy_labels(yt[:200], 0.3, seed)
+    h = T.fit(net, (Xt[:200], labels), (Xv, yv), torch.optim.Adam(net.parameters(), lr=1e-2), epochs=40,
+              batch_size=50, patience=patience, seed=int(seed), progress=False, device="cpu")
+    test_loss, test_acc = T.evaluate(net, Xs, ys, torch.nn.functional.cross_entropy)
+    return h, test_acc, float((labels != yt[:200]).float().mean())
+"""),
+("code", r"""
+SEEDS = lrc.sweeps.seeds(5)
+rows = []
+print(f"{'seed':>5} {'wrong':>6} {'lowest val loss':>16} {'val loss':>9} {'best val acc':>13} {'stopped':>8}"
+      f" {'kept':>5} {'val acc at':>11} {'test acc':>9} {'test acc':>9}")
+print(f"{'':>5} {'labels':>6} {'at epoch':>16} {'last/min':>9} {'(at epoch)':>13} {'after':>8}"
+      f" {'epoch':>5} {'kept epoch':>11} {'kept':>9} {'epoch 40':>9}")
+for seed in SEEDS:
+    full, acc_last, wrong = train_small(seed)
+    stopped, acc_kept, _ = train_small(seed, patience=10)
+    vl, va = full.column("val_loss"), full.column("val_acc")
+    rows.append(dict(lowest=int(vl.argmin()) + 1, kept=stopped.best_epoch + 1, trained=len(stopped.epochs),
+                     rise=vl[-1] / vl.min(), acc_kept=acc_kept, acc_last=acc_last, full=full, stopped=stopped))
+    print(f"{seed:>5} {wrong:>6.0%} {int(vl.argmin()) + 1:>16} {vl[-1] / vl.min():>9.2f}"
+          f" {f'{va.max():.3f} ({int(va.argmax()) + 1})':>13} {len(stopped.epochs):>8} {stopped.best_epoch + 1:>5}"
+          f" {stopped.final['val_acc']:>11.3f} {acc_kept:>9.3f} {acc_last:>9.3f}")
+"""),
+("code", r"""
+col = lambda key: np.array([r[key] for r in rows], dtype=float)
+rise, kept_acc, last_acc = col("rise"), col("acc_kept"), col("acc_last")
+same = int(np.sum(col("kept") == col("lowest")))
+print(f"validation loss at epoch 40 ÷ its minimum: {rise.mean():.2f} ± {rise.std(ddof=1):.2f}")
+print(f"early stopping kept the epoch of lowest validation loss of the 40-epoch run in {same} of {len(rows)} runs,"
+      f" after {col('trained').mean():.0f} epochs on average instead of 40")
+print(f"test accuracy at the kept epoch (lowest val loss): {kept_acc.mean():.3f} ± {kept_acc.std(ddof=1):.3f}")
+print(f"test accuracy at epoch 40:                        {last_acc.mean():.3f} ± {last_acc.std(ddof=1):.3f}")
+gain = search.compare(kept_acc, last_acc, paired=True)
+print(f"kept − last, same seed: {gain['diff']:+.3f} ± {2 * gain['se']:.3f} (two standard errors)")
+overfit = search.compare(rise, np.ones_like(rise), paired=True)
+print("VERDICT:", "the validation loss clearly rises after its minimum: the nets overfit" if overfit["sign"] > 0
+      else "the validation loss does not rise beyond the spread: this run does not show overfitting")
+print("VERDICT:", {1: "the weights early stopping kept score a higher test accuracy than the last epoch's",
+                   -1: "the last epoch's weights score a higher test accuracy than the kept ones",
+                   0: "kept and last weights differ in test accuracy by less than the spread"}[gain["sign"]])
+"""),
+("code", r"""
+first = rows[0]
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for r in rows[1:]:
+    ax.plot(r["full"].column("epoch") + 1, r["full"].column("val_loss"), color="tab:orange", lw=0.8, alpha=0.35)
+ax.plot(first["full"].column("epoch") + 1, first["full"].column("train_loss"), color="tab:blue",
+        label="training (its labels, wrong ones included)")
+ax.plot(first["full"].column("epoch") + 1, first["full"].column("val_loss"), color="tab:orange",
+        label="validation (faint: the other seeds)")
+ax.axvline(first["kept"], color="k", ls="--", label="kept by early stopping")
+ax.axvline(first["trained"], color="0.5", ls=":", label="early stopping stopped")
+ax.set(yscale="log", xlim=(0.5, 40.5), xlabel="epoch", ylabel="loss",
+       title="200 images, 30 % relabelled at random, MLP, Adam η = 1e-2")
+ax.legend(fontsize=8)
 plt.show()
 """),
 ("md", r"""
+Read the table's labels closely. *Best val acc* is the highest validation accuracy of any
+epoch, often not the epoch early stopping keeps (that one has the lowest validation
+*loss*); and both are chosen on the validation split, so both flatter the model. The honest
+comparison is the test accuracy of the two sets of weights.
+
 ## 4. Reading the curves
 
-The same MLP with plain SGD at nine rates from 1e-3 to 30, trained beforehand; the slider picks
-one. Too low: the loss barely moves. About right: it falls steadily. Too high: it is erratic,
-rises, or diverges (the run then stops and says where).
+The same network, now on the full training split with clean labels, trained with plain SGD
+at nine rates from 1e-3 to 30 for 6 epochs, on 3 seeds. With 10 classes, a net that has
+learned nothing and predicts every digit with the same probability has loss
+ln 10 ≈ 2.30: that is *chance level*, the reference line for everything below. The slider
+shows the first seed's run at each rate.
 """),
 ("code", r"""
+CLASSES, CHANCE = 10, np.log(10)
 rates = np.geomspace(1e-3, 30.0, 9)
-curves = {}
+SEEDS_SGD = lrc.sweeps.seeds(3)
+
+def first_layer_grad(net):          # gradient norm of the first layer's weights, whole training split
+    net.zero_grad()
+    torch.nn.functional.cross_entropy(net(Xt), yt).backward()
+    norm = float(net[0].weight.grad.norm())
+    net.zero_grad()
+    return norm
+
+def dead_share(net):                # share of hidden units that output 0 for every training image
+    with torch.no_grad():
+        return float((net[1](net[0](Xt)) <= 0).all(dim=0).float().mean())
+
+runs = {}
 for lr in rates:
-    net = mlp()
-    curves[float(lr)] = T.fit(net, (Xt, yt), (Xv, yv), torch.optim.SGD(net.parameters(), lr=float(lr)),
-                              epochs=6, batch_size=64, progress=False)
-widgets.curve_picker(curves)
+    for seed in SEEDS_SGD:
+        net = mlp(seed)
+        grad_start = first_layer_grad(net)
+        h = T.fit(net, (Xt, yt), (Xv, yv), torch.optim.SGD(net.parameters(), lr=float(lr)), epochs=6,
+                  batch_size=64, seed=int(seed), progress=False, device="cpu")
+        runs[float(lr), int(seed)] = dict(history=h, grad=first_layer_grad(net) / grad_start, dead=dead_share(net),
+                                          reading=search.read_curve(h.losses, CLASSES))
+widgets.curve_picker({lr: runs[float(lr), int(SEEDS_SGD[0])]["history"] for lr in rates}, chance=CHANCE)
 """),
 ("code", r"""
-print(f"{'η':>8} {'loss: first 10 steps':>22} {'last 10 steps':>14} {'best val acc':>13}")
-for lr, h in curves.items():
-    first, last = np.mean(h.losses[:10]), np.mean(h.losses[-10:])
-    note = f"diverged at step {h.diverged_at}" if h.diverged_at >= 0 else f"{h.final['val_acc']:.3f}"
-    print(f"{lr:>8.2g} {first:>22.3f} {last:>14.3f} {note:>13}")
+def pm(values):                     # "mean ± sd" (a diverged run makes it inf or nan)
+    with np.errstate(invalid="ignore"):
+        return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
+
+print(f"mean ± sd over {len(SEEDS_SGD)} seeds; chance level ln 10 = {CHANCE:.3f}")
+print(f"{'η':>6} {'highest loss':>12} {'loss, last':>14} {'first-layer grad':>17} {'dead':>5} {'val acc':>14}"
+      f"  reading (seeds)")
+print(f"{'':>6} {'(any step)':>12} {'10 steps':>14} {'end ÷ start':>17} {'units':>5} {'last epoch':>14}")
+for lr in rates:
+    rs = [runs[float(lr), int(s)] for s in SEEDS_SGD]
+    hs = [r["history"] for r in rs]
+    readings = [r["reading"] for r in rs]
+    counted = ", ".join(f"{x} ({readings.count(x)} of {len(rs)})" for x in sorted(set(readings), key=readings.count,
+                                                                                   reverse=True))
+    print(f"{lr:>6.2g} {max(np.max(h.losses) for h in hs):>12.3g} {pm([np.mean(h.losses[-10:]) for h in hs]):>14}"
+          f" {pm([r['grad'] for r in rs]):>17} {np.mean([r['dead'] for r in rs]):>5.0%}"
+          f" {pm([h.epochs[-1]['val_acc'] for h in hs]):>14}  {counted}")
 """),
 ("md", r"""
+Two kinds of row end at chance level, for opposite reasons. Put the lowest rate next to the
+second-highest, far above the best, seed by seed:
+"""),
+("code", r"""
+low, high = float(rates[0]), float(rates[7])
+fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+for lr, color in [(low, "tab:blue"), (high, "tab:red")]:
+    for i, seed in enumerate(SEEDS_SGD):
+        h = runs[lr, int(seed)]["history"]
+        label = f"η = {lr:.2g}" if i == 0 else None
+        ax_loss.plot(h.losses, color=color, lw=0.9, label=label)
+        ax_grad.plot(h.grad_norms, color=color, lw=0.9, label=label)
+ax_loss.axhline(CHANCE, color="k", ls=":", lw=1, label="chance level, ln 10")
+ax_loss.set(yscale="log", ylim=(CHANCE / 1.5, None), xlabel="step", ylabel="training loss (minibatch)",
+            title="Loss: both end at chance level")
+ax_grad.set(yscale="log", xlabel="step", ylabel="gradient norm, all parameters (minibatch)",
+            title="Gradient: the too-high run's collapses")
+ax_loss.legend(fontsize=8)
+ax_grad.legend(fontsize=8)
+plt.show()
+
+def measure(lr, key):
+    return np.array([runs[lr, int(s)][key] for s in SEEDS_SGD])
+
+for lr, name in [(low, "too low "), (high, "too high")]:
+    hs = [runs[lr, int(s)]["history"] for s in SEEDS_SGD]
+    last = np.array([np.mean(h.losses[-10:]) for h in hs])
+    peak = np.array([np.max(h.losses) for h in hs])
+    print(f"η = {lr:<6.2g} ({name}): loss at the end {last.mean():.3f} ± {last.std(ddof=1):.3f},"
+          f" highest {peak.mean():.3g} ± {peak.std(ddof=1):.2g}; first-layer gradient end ÷ start"
+          f" {measure(lr, 'grad').mean():.3f} ± {measure(lr, 'grad').std(ddof=1):.3f};"
+          f" dead units {measure(lr, 'dead').mean():.0%}")
+both_at_chance = all(abs(np.mean(runs[lr, int(s)]["history"].losses[-10:]) - CHANCE) < 0.05 * CHANCE
+                     for lr in (low, high) for s in SEEDS_SGD)
+alive = search.compare(measure(low, "grad"), measure(high, "grad"))
+print("VERDICT:", "both runs end at chance level" if both_at_chance else "the two runs do not both end at chance level")
+print("VERDICT:", "the too-high run lost its gradient (its hidden units died), the too-low run kept it"
+      if alive["sign"] > 0 else "the gradients of the two runs do not differ beyond the spread")
+"""),
+("md", r"""
+**Why the high rate ends at chance.** The first steps are so large that the loss spikes far
+above ln 10. Those steps push the first layer's biases and weights so far that most ReLU
+units output 0 for every image (the *dead units* column). A unit that outputs 0 everywhere
+passes no gradient back, so it never comes back: the first layer's gradient is zero (the
+table's *first-layer gradient* column), and all that still trains are the output biases,
+which can learn no more than how often each digit occurs: chance level. The small gradient
+left in the right-hand plot is theirs. Training longer cannot fix it.
+
+**The rule.** Compare where the loss sits with ln(number of classes):
+- **at ln C, never above it, creeping down, gradient about its starting size:** η too low.
+  Raise it (by 3 to 10×).
+- **above ln C first (a spike), then flat at ln C, gradient near zero, units dead:** η too
+  high. Lower it (by 10×) and *restart* from fresh weights: the dead net will not recover.
+- **above ln C and jumping about, or NaN:** η too high (erratic, diverged).
+- **well below ln C and still falling:** it is learning; among such rates, choose by
+  validation loss as in section 1.
+
+An accuracy at chance (0.1 here) cannot tell the first two apart; the loss history and the
+gradient norm can.
+
 ## Recap
-- Search η on a log scale, judge by a validation split, fix the seed so the search repeats.
-- Random search tries a new value of every hyper-parameter in every trial; when one matters
-  most, that tends to beat a grid of the same size (measured above over repeats: compare the
-  means and the spreads).
-- Early stopping keeps the best epoch's weights; patience sets how long to wait.
-- Curves that barely move mean η is too low; erratic, rising or diverging curves mean too high.
+- Search η on a log scale and judge by a validation split; take the seeds from one place so
+  the search repeats. Report the chosen setting on a test split that chose nothing.
+- Random search gives every trial a new value of every knob. When some knobs hardly matter,
+  a grid of the same size wastes its trials on them; measured over repeated searches above,
+  compare the means with the spread.
+- Early stopping pays when training overfits: it keeps the epoch with the lowest validation
+  loss. Measure the kept weights on the test split, not by the best validation accuracy.
+- A loss stuck at ln(classes) is not always a low η: after a spike and with a vanished
+  gradient, it is an η so high it killed the network.
 
 **Exercise:** [exercises/07_search_and_early_stopping](../exercises/07_search_and_early_stopping/07_search_and_early_stopping.ipynb) (log-uniform samples, a seeded random search, early stopping, and a question on grid against random). `hint("07.1")` helps when you are stuck.
 **Next:** `08_pytorch_in_practice.ipynb`.
