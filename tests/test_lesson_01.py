@@ -104,3 +104,15 @@ def test_exercise_01_2_asks_for_the_limit_not_a_largest_rate():
     E.check("01.2", limit)
     with pytest.raises(E.Wrong, match="no largest rate that converges"):
         E.check("01.2", lambda A: 0.999 * limit(A))
+
+
+def test_the_best_fixed_rate_bound_is_about_directions_not_every_start():
+    # "no fixed rate does better" holds for the slower direction (and so for a general start in
+    # the long run); a start on one eigenvector can do better, so the lesson must not claim more
+    bowl = landscapes.Quadratic.from_condition(10.0, L=1.0)
+    steep = np.linalg.eigh(bowl.A)[1][:, -1]
+    r = lrc.run(bowl, lrc.GD(lr=1 / bowl.L), x0=steep, steps=1)
+    assert float(r.loss) < 1e-20                     # one step at 1/L from the steep axis
+    text = "\n".join(src for kind, src, *_ in lesson_source() if kind == "md")
+    assert "at every fixed η the error shrinks per step by a factor no" not in text
+    assert "one of the two directions shrinks per step" in text

@@ -134,3 +134,26 @@ def test_exercise_02_2_other_mistakes():
     with pytest.raises(E.Wrong, match="one number"):
         E.check("02.2", lambda f, grad, w, **k: w - armijo(f, grad, w, **k) * grad(w))
     E.check("02.2", armijo)
+
+
+def test_race_grid_brackets_gd_and_a_fine_control_backs_the_ranking():
+    # GD's best rate sits just below its cliff 2/L; the race's grid must reach the cliff, and the
+    # lesson tunes GD finely as a control so that the ranking does not hinge on the grid
+    code = lesson_code()
+    grid = eval(re.search(r"grid = (.+?)\s+#", code).group(1), {"np": np})
+    assert grid.max() >= 2.0                                   # 2/L for L = 1
+    assert '"GD, fine"' in code and "every ranking above stays the same" in code
+    bowl = landscapes.Quadratic.from_condition(100.0, L=1.0, angle=0.3)
+    x0 = starts(bowl)
+    coarse = lrc.run(bowl, lrc.GD(lr=grid[:, None, None]), x0, 1000).steps_to(1e-8)
+    fine_eta = np.round(np.arange(1.0, 2.0, 0.01), 2)
+    fine = lrc.run(bowl, lrc.GD(lr=fine_eta[:, None, None]), x0, 1000).steps_to(1e-8)
+    mean = lambda n: np.where((n >= 0).all(-1), n.mean(-1), np.inf)
+    assert np.argmin(mean(coarse)) < len(grid) - 1             # the best is not the grid's edge
+    i = int(np.argmin(mean(fine)))
+    assert 0 < i < len(fine_eta) - 1                            # the control brackets its best too
+    assert mean(fine)[i] < mean(coarse).min()                   # and finds a faster rate than the grid
+    armijo = linesearch.backtracking(bowl, x0, 1000, lr0=np.geomspace(1.0, 1000.0, 16)[:, None], tol=1e-8)
+    n = armijo.steps_to(1e-8)
+    j = int(np.argmin(mean(n)))
+    assert mean(n)[j] + n[j].std() < mean(fine)[i] - fine[i].std()   # Armijo still faster, beyond the spread

@@ -33,7 +33,8 @@ q = 1 − η·a, the same factor at every step: after t steps w = qᵗ·w₀. Ev
 
 The speed depends only on |q|: the error shrinks by |1 − η·a| per step.
 
-Move the slider (the curvature is a = 1, so η = 1 and η = 2 are the boundaries). The title
+Move the slider (the curvature is a = 1, so η = 1 and η = 2 are the boundaries; the
+dashboard writes the curvature as L, the name it has in the rest of the course). The title
 names the regime from q itself, not from the 25 steps drawn: just above η = 2 a run grows so
 slowly that 25 steps could pass for "oscillating", yet |q| > 1 means it grows without end.
 """),
@@ -128,6 +129,9 @@ band = sweep[mean <= 2 * mean[best]]
 print(f"best rate of the sweep: η = {sweep[best]:.2f}, {mean[best]:.1f} ± {sd[best]:.1f} steps (mean ± sd over 16 starts)")
 print(f"theory's best rate 2/(L+μ) = {theory.best_gd_lr(bowl.L, bowl.mu):.2f}; stability limit 2/L = {2 / bowl.L:.2f}")
 print(f"'about right' (at most twice the best mean): η from {band.min():.2f} to {band.max():.2f}")
+missed = sweep[~ok]
+print(f"rates that missed loss 1e-6 within 1000 steps from some start: η ≤ {missed[missed < sweep[best]].max():.2f} "
+      f"(too slow) and η ≥ {missed[missed > sweep[best]].min():.2f} (never converge); the figure leaves them out")
 """),
 ("code", r"""
 def verdict(i):
@@ -137,11 +141,11 @@ def verdict(i):
         return "about right"
     return "too low" if sweep[i] < sweep[best] else "too high"
 
-print(f"{'η':>5} {'verdict':<12} {'steps to 1e-6 (mean ± sd)':>26} {'factor per step':>16}")
+print(f"{'η':>5} {'verdict':<12} {'steps to 1e-6 (mean ± sd)':>26} {'long-run factor per step (theory)':>34}")
 for lr in [0.1, 0.3, 0.6, 1.2, 1.5, 1.8, 1.96, 2.04]:
     i = int(np.argmin(np.abs(sweep - lr)))
     steps_text = f"{mean[i]:.1f} ± {sd[i]:.1f}" if ok[i] else "not reached"
-    print(f"{sweep[i]:>5.2f} {verdict(i):<12} {steps_text:>26} {theory.gd_rate(sweep[i], bowl.eigenvalues):>16.3f}")
+    print(f"{sweep[i]:>5.2f} {verdict(i):<12} {steps_text:>26} {theory.gd_rate(sweep[i], bowl.eigenvalues):>34.3f}")
 """),
 ("code", r"""
 fig, ax = plt.subplots(figsize=(9, 3.4))
@@ -168,9 +172,9 @@ direction crawls (1 − η·μ close to 1). Too high, the steep direction oscill
 factor |1 − η·L| approaches 1 as η approaches 2/L; past 2/L it diverges. The best rate
 2/(L + μ) balances the two, |1 − η·μ| = |1 − η·L|, and because it sits close to the cliff at
 2/L, the "about right" band ends just below the cliff while stretching far to the left.
-(The best rate of the sweep is a little below 2/(L + μ) because the steep direction also
-matters over a finite number of steps; the per-step factor in the last column is the
-long-run rate.)
+(The best rate of the sweep is a little below 2/(L + μ): from these starts most of the loss
+sits in the steep direction, and a slightly smaller rate shrinks it faster. The last column,
+max |1 − η·λ| from the theory, is the long-run rate, set by whichever direction is slower.)
 
 ## 4. Two dimensions: the zig-zag
 
@@ -181,8 +185,9 @@ compromise is η = 2/(L + μ), where both factors have the same size
 
 (κ − 1)/(κ + 1) = 1 − 2μ/(L + μ),   with κ = L/μ the condition number,
 
-and no fixed rate does better: at every fixed η the error shrinks per step by a factor no
-better than (κ − 1)/(κ + 1). For large κ this is about 1 − 2/κ, so the number of steps to
+and no fixed rate does better: at every fixed η one of the two directions shrinks per step by
+a factor no better than (κ − 1)/(κ + 1), so from any start with a component along both
+directions the error does no better in the long run. For large κ this is about 1 − 2/κ, so the number of steps to
 gain a fixed factor grows in proportion to κ.
 
 Sliders: κ, and η as a fraction of 2/L. Watch the path bounce across the valley.
@@ -217,8 +222,9 @@ print("VERDICT: the measured counts " + ("equal" if exact else "differ from") + 
 ## Recap
 - GD multiplies the error along each curvature λ by (1 − η·λ) per step; its size |1 − η·λ|
   sets the speed, so on a parabola η and 2/a − η are equally fast.
-- 0 < η·L < 1: monotone; η·L = 1: one step on a parabola; 1 < η·L < 2: oscillating but
-  converging; η·L = 2: bouncing forever; η·L > 2: divergence.
+- On a parabola of curvature a: 0 < η·a < 1: monotone; η·a = 1: one step; 1 < η·a < 2:
+  oscillating but converging; η·a = 2: bouncing forever; η·a > 2: divergence. On a bowl
+  this holds along each curvature separately, so the largest one, L, decides divergence.
 - There is no largest rate that converges: GD converges for every η below 2/L, and 2/L is
   the limit of that open interval.
 - The largest curvature sets the limit, the smallest one sets the speed: at the best fixed
