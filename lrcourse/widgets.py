@@ -18,10 +18,10 @@ import numpy as np
 
 from . import landscapes as L
 from . import linesearch, plotting, schedules as S, sweeps, theory
-from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, RMSprop
+from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
 from .run import run
 
-__all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer",
+__all__ = ["Dashboard", "log_slider", "gd_parabola", "zigzag", "curvature_race", "momentum_explorer", "nesterov_paths",
            "schedule_explorer", "schedule_tabs", "escape_wells", "adaptive_race", "adam_eps", "range_test_explorer", "curve_picker"]
 
 
@@ -75,7 +75,22 @@ def _describe_run(result, name="run"):
 
 
 def gd_parabola(lr: float = 0.3, curvature: float = 1.0, steps: int = 25) -> Dashboard:
-    """GD on L(w) = a/2·w²: one slider shows creeping, oscillating and diverging runs."""
+    """GD on L(w) = a/2·w²: one slider shows creeping, oscillating and diverging runs. The
+    regime in the title comes from the factor q = 1 − η·a, which multiplies w exactly at
+    every step, not from the few steps drawn (at η·a = 2.2 the run grows slowly but surely):
+    0 < q < 1 monotone, q = 0 one step, −1 < q < 0 oscillates, q = −1 (η·a = 2) bounces
+    forever and neither converges nor diverges, q < −1 diverges."""
+
+    def regime_of(factor):
+        edge = 1e-9   # η·a within rounding of 1 or 2 counts as the edge itself
+        if abs(factor) < edge:
+            return "one step to the minimum"
+        if factor > 0:
+            return "monotone"
+        if abs(factor + 1) < edge:
+            return "neither converges nor diverges (|1 − η·L| = 1)"
+        return "oscillates but converges" if factor > -1 else "diverges"
+
     land = L.Parabola(curvature)
     fig, (ax_path, ax_loss) = plotting.figure(2)
     w = np.linspace(-3, 3, 200)
@@ -92,16 +107,12 @@ def gd_parabola(lr: float = 0.3, curvature: float = 1.0, steps: int = 25) -> Das
         xs = plotting.clip_to_window(r.xs, ((-3.0, 3.0),))[:, 0]
         line.set_data(xs, land.value(xs[:, None]))
         plotting.loss_curve(ax_loss, r.losses, line=loss_line)
-        x = r.xs[: (r.diverged_at if r.diverged else steps + 1), 0]
-        if r.diverged:
-            regime = f"diverges (step {r.diverged_at})"
-        elif np.any(np.sign(x[1:]) * np.sign(x[:-1]) < 0):
-            regime = "oscillates but converges"
-        else:
-            regime = "monotone"
-        ax_path.set_title(f"η·L = {lr * curvature:.2f}: {regime}")
+        factor = 1.0 - lr * curvature
+        regime = regime_of(factor)
+        size = "" if regime.startswith(("one", "neither")) else f": |w| × {abs(factor):.2f} per step"
+        ax_path.set_title(f"η·L = {lr * curvature:.2f}, factor 1 − η·L = {factor:+.2f}\n{regime}{size}")
         ax_loss.set_title(_describe_run(r, "GD"))
-        return {"result": r, "regime": regime}
+        return {"result": r, "regime": regime, "factor": factor}
 
     return Dashboard(controls, blit, update)
 
@@ -141,40 +152,59 @@ def zigzag(kappa: float = 20.0, lr_fraction: float = 0.9, steps: int = 60) -> Da
 # --------------------------------------------------------------------------- 02
 
 
-def curvature_race(kappa: float = 30.0, angle: float = 0.0, steps: int = 60) -> Dashboard:
-    """Fixed η, a per-coordinate (diagonal) η, Armijo backtracking and Newton on one bowl."""
+def curvature_race(kappa: float = 30.0, angle: float = 0.0, lr0: float = 100.0, steps: int = 150) -> Dashboard:
+    """Fixed η, a per-coordinate (diagonal) η, Armijo backtracking and Newton on one bowl.
+
+    The fixed rate 2/(L+μ) and the diagonal rate read the Hessian (oracle knowledge); the
+    line search only evaluates the loss, starting every step from the trial step ``lr0``
+    (a slider: still a knob) and halving it until Armijo's condition holds. The title counts
+    its backtracks: a trial step up to 2(1 − c)/L (e.g. 1/L) never backtracks: that is plain GD."""
     fig, (ax_path, ax_loss) = plotting.figure(2)
     controls = {"kappa": log_slider("condition number κ", kappa, 1, 1000, continuous_update=False),
                 "angle": widgets.FloatSlider(value=angle, min=0, max=np.pi / 2, step=np.pi / 36,
                                              description="rotation (rad)", continuous_update=False,
-                                             style={"description_width": "initial"})}
+                                             style={"description_width": "initial"}),
+                "lr0": log_slider("Armijo trial step η₀", lr0, 0.5, 1000, continuous_update=False)}
     x0 = np.array([-2.0, 1.5])
     names = ["GD, η = 2/(L+μ)", "diagonal η = 1/H_ii", "Armijo backtracking", "Newton"]
+    short = ["GD", "diagonal", "Armijo", "Newton"]
+    labels = ["GD, η = 2/(L+μ) (knows L, μ)", "diagonal η = 1/H_ii (knows H)", "Armijo, from trial step η₀",
+              "Newton (knows H)"]
     colors = ["crimson", "darkorange", "purple", "black"]
     image = plotting.contours(ax_path, L.Quadratic.from_condition(kappa, L=1.0, angle=angle), levels=0)
-    paths = [plotting.path(ax_path, x0[None], color=c, label=n) for n, c in zip(names, colors)]
-    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=c) for n, c in zip(names, colors)]
-    ax_loss.set(xlim=(0, steps), ylim=(1e-16, 1e2))
+    paths = [plotting.path(ax_path, x0[None], color=c, label=n) for n, c in zip(labels, colors)]
+    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=c) for n, c in zip(labels, colors)]
+    # Runs that solve the bowl exactly (Newton, and the diagonal rate on an unrotated bowl) drop
+    # to loss 0: draw them along the floor and dashed, so they stay visible above the others.
+    floor = 1e-16
+    for line in (paths[-1], losses[-1]):
+        line.set_linestyle("--")
+    ax_loss.set(xlim=(0, steps), ylim=(floor / 3, 1e2), ylabel="loss (exact 0 drawn at 1e-16)")
     ax_loss.legend(fontsize=8)
     blit = plotting.Blit(fig, [image, *ax_path.lines, *losses, ax_path.title, ax_loss.title])
 
-    def update(kappa, angle):
+    def update(kappa, angle, lr0):
         land = L.Quadratic.from_condition(kappa, L=1.0, angle=angle)
         diag = 1.0 / np.diag(land.A)  # one rate per coordinate from the Hessian's diagonal
+        armijo = linesearch.backtracking(land, x0, steps, lr0=lr0)
         runs = [run(land, GD(lr=theory.best_gd_lr(land.L, land.mu)), x0, steps),
                 run(land, GD(lr=diag), x0, steps),
-                linesearch.backtracking(land, x0, steps),
+                armijo,
                 linesearch.newton(land, x0, steps)]
         plotting.refill(image, land)
         counts = {}
         for name, r, path_line, loss_line in zip(names, runs, paths, losses):
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
-            plotting.loss_curve(ax_loss, np.maximum(r.losses, 1e-300), line=loss_line)
+            plotting.loss_curve(ax_loss, np.maximum(r.losses, floor), line=loss_line)
             counts[name] = r.steps_to(1e-8)
-        ax_path.set_title(f"κ = {kappa:.0f}, rotation {angle:.2f} rad")
-        ax_loss.set_title("steps to loss 1e-8: " + ", ".join(str(c) if c >= 0 else ">" + str(steps)
-                                                             for c in counts.values()))
-        return {"steps_to_1e-8": counts}
+        taken = steps if armijo.stopped_at < 0 else int(armijo.stopped_at)
+        backtracks = int(armijo.backtracks.sum())
+        ax_path.set_title(f"κ = {kappa:.0f}, rotation {angle:.2f} rad, η₀ = {lr0:.3g}")
+        shown = {s: str(c) if c >= 0 else f">{steps}" for s, c in zip(short, counts.values())}
+        ax_loss.set_title(f"steps to loss 1e-8: GD {shown['GD']}, diagonal {shown['diagonal']}, "
+                          f"Newton {shown['Newton']}\nArmijo {shown['Armijo']}, after {backtracks} backtracks "
+                          f"({backtracks / max(taken, 1):.1f} per step)", fontsize=9)
+        return {"steps_to_1e-8": counts, "armijo_backtracks": backtracks, "armijo": armijo}
 
     return Dashboard(controls, blit, update)
 
@@ -184,30 +214,38 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, steps: int = 60) -> 
 
 def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.6, steps: int = 100,
                       grid: int = 120) -> Dashboard:
-    """Heavy ball on a bowl: the path, the measured (η, μ) map, and the theory's rate map,
-    with the sliders' point marked on both maps. The maps are computed once."""
+    """Heavy ball on a bowl: the path, the measured (η, β) map, and the theory's rate map,
+    with the sliders' point marked on both maps, the stability boundary η = (2 + 2β)/L drawn
+    on both, and the theory's optimum (η*, β*) starred. β is the momentum; μ is the bowl's
+    smallest curvature. The maps are computed once."""
     land = L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6)
     x0 = np.array([-2.0, 1.5])
-    lrs, mus = np.logspace(-2, np.log10(4.0), grid), np.linspace(0, 0.99, grid)
-    measured = sweeps.grid(land, Momentum, x0=x0, steps=steps, lr=lrs, momentum=mus)
-    rates = theory.rate_map(lrs, mus, [land.mu, land.L])
+    lrs, betas = np.logspace(-2, np.log10(4.0), grid), np.linspace(0, 0.99, grid)
+    measured = sweeps.grid(land, Momentum, x0=x0, steps=steps, lr=lrs, momentum=betas)
+    rates = theory.rate_map(lrs, betas, [land.mu, land.L])
+    opt_lr, opt_beta, opt_rate = theory.heavy_ball_optimum(land.L, land.mu)
     fig, (ax_path, ax_map, ax_theory) = plotting.figure(3, width=4.2)
     fig.subplots_adjust(right=1 - 0.75 / fig.get_figwidth(), wspace=0.45)  # room for colour bars
     plotting.contours(ax_path, land)
     gd_line = plotting.path(ax_path, x0[None], color="0.3", label="GD, same η")
     hb_line = plotting.path(ax_path, x0[None], color="crimson", label="heavy ball")
     ax_path.legend(fontsize=8, loc="lower right")
-    plotting.heatmap(ax_map, measured.loss.T, lrs, mus, diverged=measured.diverged.T, xlabel="η", ylabel="μ",
-                     vmin=1e-20, label=f"loss after {steps} steps")
+    plotting.heatmap(ax_map, measured.loss.T, lrs, betas, diverged=measured.diverged.T, xlabel="η",
+                     ylabel="momentum β", vmin=1e-20, label=f"loss after {steps} steps")
     ax_map.set_title("measured (one broadcast run)")
-    plotting.heatmap(ax_theory, np.where(rates < 1, rates, np.nan).T, lrs, mus, xlabel="η", ylabel="μ",
-                     vmin=0.3, vmax=1.0, label="rate per step", cmap="magma")
-    opt_lr, opt_mu, opt_rate = theory.heavy_ball_optimum(land.L, land.mu)
-    ax_theory.plot([opt_lr], [opt_mu], "*", color="gold", ms=14, mec="k")
-    ax_theory.set_title(f"theory: optimum η*={opt_lr:.2f}, μ*={opt_mu:.2f}")
+    plotting.heatmap(ax_theory, np.where(rates < 1, rates, np.nan).T, lrs, betas, xlabel="η", ylabel="momentum β",
+                     vmin=np.floor(20 * opt_rate) / 20, vmax=1.0, label="rate per step", cmap="magma")
+    edge = theory.momentum_stability_limit(land.L, betas)
+    for ax in (ax_map, ax_theory):
+        inside = edge <= lrs[-1]
+        ax.plot(edge[inside], betas[inside], "--", color="deepskyblue", lw=1.4, label="η = (2 + 2β)/L")
+        ax.plot([opt_lr], [opt_beta], "*", color="gold", ms=14, mec="k", label="theory's optimum")
+        ax.set(xlim=(lrs[0], lrs[-1]), ylim=(betas[0], betas[-1]))
+        ax.legend(loc="upper left", fontsize=7)
+    ax_theory.set_title(f"theory: optimum η*={opt_lr:.2f}, β*={opt_beta:.2f}")
     markers = [plotting.mark(ax, lr, momentum) for ax in (ax_map, ax_theory)]
     controls = {"lr": log_slider("learning rate η", lr, lrs[0], lrs[-1]),
-                "momentum": widgets.FloatSlider(value=momentum, min=0, max=0.99, step=0.01, description="momentum μ")}
+                "momentum": widgets.FloatSlider(value=momentum, min=0, max=0.99, step=0.01, description="momentum β")}
     blit = plotting.Blit(fig, [gd_line, hb_line, *markers, ax_path.title])
 
     def update(lr, momentum):
@@ -223,6 +261,91 @@ def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.
 
     dash = Dashboard(controls, blit, update)
     dash.grid = measured
+    return dash
+
+
+def nesterov_paths(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.9, steps: int = 100,
+                   grid: int = 80) -> Dashboard:
+    """Heavy ball against Nesterov on one bowl (top curvature L = 1, smallest μ = 1/κ).
+
+    Top left: both paths at the sliders' (η, β). Top right: each at its own optimum for
+    curvatures in [μ, L] (``theory.heavy_ball_optimum``, ``theory.nesterov_optimum``).
+    Bottom left: distance to the minimum against the step for all four runs. Bottom right:
+    where each method converges over a grid of (η, β), measured in one broadcast run per
+    method, with the theory's boundaries η = (2 + 2β)/L and η = (2 + 2β)/((1 + 2β)·L).
+    The grid and the tuned runs are computed once; ``dash.region`` holds the grid."""
+    from matplotlib import colors as mcolors
+
+    land = L.Quadratic.from_condition(kappa, L=1.0, angle=np.pi / 6)
+    x0 = np.array([-2.0, 1.5])
+    methods = {"heavy ball": (Momentum, "crimson"), "Nesterov": (Nesterov, "royalblue")}
+    optimum = {"heavy ball": theory.heavy_ball_optimum(land.L, land.mu),
+               "Nesterov": theory.nesterov_optimum(land.L, land.mu)}
+    lrs, betas = np.linspace(0.02, 4.0, grid), np.linspace(0.0, 0.99, grid)
+    start = np.linalg.norm(x0 - land.minimizer)
+    region = {}
+    for name, (cls, _) in methods.items():   # one broadcast run per method over the whole grid
+        g = sweeps.grid(land, cls, x0=x0, steps=2 * steps, lr=lrs, momentum=betas)
+        dist = np.linalg.norm(g.x - land.minimizer, axis=-1)
+        region[name] = ~g.diverged & (dist < start)          # the error shrank over 2·steps updates
+    fig, axes = plotting.figure(2, 2, width=4.8, height=3.9)
+    ax_same, ax_tuned, ax_dist, ax_region = axes
+    fig.subplots_adjust(right=1 - 1.9 / fig.get_figwidth(), wspace=0.3)   # room for the region's legend
+    lines, dist_lines = {}, {}
+    for ax in (ax_same, ax_tuned):
+        plotting.contours(ax, land, levels=8)
+    for name, (cls, color) in methods.items():
+        lines[name] = plotting.path(ax_same, x0[None], color=color, label=name)
+        lr_opt, beta_opt, _ = optimum[name]
+        tuned = run(land, cls(lr=lr_opt, momentum=beta_opt), x0, steps)
+        plotting.path(ax_tuned, plotting.clip_to_window(tuned.xs, land.window), color=color,
+                      label=f"{name} at η = {lr_opt:.2f}, β = {beta_opt:.2f}")
+        d = np.linalg.norm(tuned.xs - land.minimizer, axis=-1)
+        ax_dist.plot(np.arange(steps + 1), d, "--", color=color, lw=1, label=f"{name}, its optimum")
+        (dist_lines[name],) = ax_dist.plot([], [], color=color, lw=1.5, label=f"{name}, sliders")
+    ax_same.legend(fontsize=8, loc="lower right")
+    ax_tuned.legend(fontsize=7, loc="lower right")
+    ax_tuned.set_title("each at its own optimum for curvatures in [μ, L]", fontsize=9)
+    ax_dist.set(yscale="log", xlim=(0, steps), ylim=(1e-12, 1e4), xlabel="step t", ylabel="distance to the minimum")
+    ax_dist.legend(fontsize=7, loc="lower left")
+    # 0: neither converges, 1: heavy ball only, 2: Nesterov only, 3: both
+    code = region["heavy ball"].astype(int) + 2 * region["Nesterov"].astype(int)
+    palette = ["0.55", "#f4a6a6", "#a6b8f4", "#c9e7c0"]
+    ax_region.pcolormesh(lrs, betas, code.T, cmap=mcolors.ListedColormap(palette), vmin=-0.5, vmax=3.5,
+                         shading="nearest")
+    ax_region.plot(theory.momentum_stability_limit(land.L, betas), betas, "--", color="crimson", lw=1.2,
+                   label="η = (2+2β)/L")
+    ax_region.plot(theory.nesterov_stability_limit(land.L, betas), betas, "--", color="royalblue", lw=1.2,
+                   label="η = (2+2β)/((1+2β)L)")
+    for name, (_, color) in methods.items():
+        ax_region.plot(*optimum[name][:2], "*", color=color, ms=13, mec="k", label=f"{name} optimum")
+    for c, text in zip(palette, ["neither converges", "heavy ball only", "Nesterov only", "both converge"]):
+        ax_region.plot([], [], "s", color=c, ms=9, label=text)
+    ax_region.set(xlim=(0, lrs[-1]), ylim=(0, 1), xlabel="learning rate η (L = 1)", ylabel="momentum β")
+    ax_region.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    ax_region.set_title(f"where each converges (measured, {2 * steps} steps)", fontsize=9)
+    marker = plotting.mark(ax_region, lr, momentum)
+    controls = {"lr": log_slider("learning rate η", lr, 0.02, 4.0),
+                "momentum": widgets.FloatSlider(value=momentum, min=0, max=0.99, step=0.01, description="momentum β")}
+    blit = plotting.Blit(fig, [*lines.values(), *dist_lines.values(), marker, ax_same.title])
+
+    def update(lr, momentum):
+        runs, rates = {}, {}
+        for name, (cls, _) in methods.items():
+            r = run(land, cls(lr=lr, momentum=momentum), x0, steps)
+            plotting.path(ax_same, plotting.clip_to_window(r.xs, land.window), line=lines[name])
+            dist_lines[name].set_data(np.arange(steps + 1), np.linalg.norm(r.xs - land.minimizer, axis=-1))
+            runs[name] = r
+        rates = {"heavy ball": theory.heavy_ball_rate(lr, momentum, [land.mu, land.L]),
+                 "Nesterov": theory.nesterov_rate(lr, momentum, [land.mu, land.L])}
+        plotting.mark(ax_region, lr, momentum, marker=marker)
+        ax_same.set_title(f"same η = {lr:.3g}, β = {momentum:.2f}; theory rate per step:\n"
+                          + ", ".join(f"{n} {v:.3f}" for n, v in rates.items()), fontsize=9)
+        return {"heavy_ball": runs["heavy ball"], "nesterov": runs["Nesterov"], "rates": rates}
+
+    dash = Dashboard(controls, blit, update)
+    dash.region = {"lr": lrs, "momentum": betas, **region}
+    dash.optimum = optimum
     return dash
 
 
@@ -259,64 +382,91 @@ SCHEDULE_SLIDERS = {
 }
 
 
-def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float = 2.0) -> Dashboard:
-    """One schedule with its own sliders: its curve, and what it does to SGD with noisy
-    gradients on a bowl (κ = 10), against the constant rate η₀."""
+def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float = 2.0, runs: int = 16) -> Dashboard:
+    """One schedule with its own sliders: its curve, and what it does to GD with noisy
+    gradients on a bowl (κ = 10), against the constant rate η₀.
+
+    Each setting runs ``runs`` noisy runs in one broadcast call (noise from the course's base
+    seed, ``sweeps.seeds``); the plot shows their mean loss and the title the mean ± standard
+    error, over runs, of each run's mean loss in its last 50 steps.
+    """
     if name not in SCHEDULE_SLIDERS:
         raise ValueError(f"name must be one of {', '.join(SCHEDULE_SLIDERS)}, got {name!r}")
     factory, extra = SCHEDULE_SLIDERS[name]
     controls = {"lr": log_slider("η₀ (peak)", lr, 1e-3, 0.9)}
     controls.update({k: make() for k, make in extra.items()})
+    words = S.describe(factory(lr, **{k: c.value for k, c in controls.items() if k != "lr"}), numbers=False)
     bowl = L.Quadratic.from_condition(10.0, L=2.0)
+    noisy = L.Noisy(bowl, sigma=sigma, seed=int(sweeps.seeds(1)[0]))
     fig, (ax_s, ax_l) = plotting.figure(2)
-    x0 = np.array([3.0, 3.0])
+    x0 = np.tile([3.0, 3.0], (runs, 1))
+    tail = min(50, steps)
     ones = np.ones(steps)
     curve = plotting.schedule_curve(ax_s, lambda t: ones, steps, color="crimson")
     ax_s.set(yscale="log", xlim=(0, steps), ylim=(1e-6, 2.0))
-    const_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label="constant η₀", color="0.6")
-    sched_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label=name, color="crimson")
-    ax_l.set(xlim=(0, steps), ylim=(1e-4, 1e3))
+    const_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label="constant rate η₀", color="0.6")
+    sched_line = plotting.loss_curve(ax_l, np.ones(steps + 1), label=words, color="crimson")
+    ax_l.set(xlim=(0, steps), ylim=(1e-4, 1e3), ylabel=f"loss, mean of {runs} runs")
     ax_l.legend(fontsize=8, loc="upper right")
     blit = plotting.Blit(fig, [curve, const_line, sched_line, ax_s.title, ax_l.title])
 
+    def summary(result):
+        per_run = result.losses[-tail:].mean(axis=0)
+        if np.any(result.diverged):
+            return np.inf, np.nan, "diverged"
+        mean, se = float(per_run.mean()), float(per_run.std(ddof=1) / np.sqrt(per_run.size))
+        return mean, se, f"{mean:.2e} ± {se:.1e}"
+
     def update(lr, **kw):
         schedule = factory(lr, **kw)
-        noisy = L.Noisy(bowl, sigma=sigma, seed=1)
         scheduled = run(noisy, GD(lr=schedule), x0, steps)
         constant = run(noisy, GD(lr=lr), x0, steps)
         rates = schedule(np.arange(steps))
         plotting.schedule_curve(ax_s, schedule, steps, line=curve)
-        plotting.loss_curve(ax_l, constant.losses, line=const_line)
-        plotting.loss_curve(ax_l, scheduled.losses, line=sched_line)
-        tail = lambda r: float(np.nanmean(r.losses[-50:]))
-        ax_s.set_title(f"{name}: η from {rates.max():.2e} down to {rates.min():.2e}")
-        ax_l.set_title(f"noisy GD: mean loss of last 50 steps\n{name} {tail(scheduled):.2e} "
-                       f"vs constant {tail(constant):.2e}")
-        return {"schedule": schedule, "rates": rates, "final": tail(scheduled), "constant": tail(constant)}
+        plotting.loss_curve(ax_l, constant.losses.mean(axis=1), line=const_line)
+        plotting.loss_curve(ax_l, scheduled.losses.mean(axis=1), line=sched_line)
+        (final, final_se, final_text), (const, const_se, const_text) = summary(scheduled), summary(constant)
+        ax_s.set_title(f"{words}: η from {rates.max():.2e} down to {rates.min():.2e}")
+        ax_l.set_title(f"mean loss of the last {tail} steps, {runs} noisy runs\n{words} {final_text} "
+                       f"vs constant {const_text}")
+        return {"schedule": schedule, "rates": rates, "final": final, "final_se": final_se,
+                "constant": const, "constant_se": const_se, "runs": runs}
 
     return Dashboard(controls, blit, update, name=f"schedule_explorer-{name}")
 
 
 class _Tabs:
-    """Several dashboards in the tabs of one widget; ``dashboards[name]`` for tests."""
+    """Several dashboards in the tabs of one widget; ``dashboards[name]`` for tests.
+    ``selected`` names the tab that is open first."""
 
-    def __init__(self, dashboards: dict):
+    def __init__(self, dashboards: dict, selected: str | None = None):
         self.dashboards = dashboards
         self.widget = widgets.Tab(children=[d.widget for d in dashboards.values()], titles=list(dashboards))
+        if selected is not None:
+            if selected not in dashboards:
+                raise ValueError(f"selected must be one of {', '.join(dashboards)}, got {selected!r}")
+            self.widget.selected_index = list(dashboards).index(selected)
+
+    @property
+    def selected(self) -> str:
+        return list(self.dashboards)[self.widget.selected_index or 0]
 
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
 
 
-def schedule_tabs(lr: float = 0.4) -> _Tabs:
-    """Every schedule's dashboard, one tab each."""
-    return _Tabs({name: schedule_explorer(name, lr=lr) for name in SCHEDULE_SLIDERS})
+def schedule_tabs(lr: float = 0.4, open_on: str = "cosine") -> _Tabs:
+    """Every schedule's dashboard, one tab each. It opens on ``open_on`` (cosine: at the
+    default η₀ = 0.4 the constant rate sits at a high noise floor and cosine ends far below it),
+    not on the constant rate, whose tab compares the constant rate with itself."""
+    return _Tabs({name: schedule_explorer(name, lr=lr) for name in SCHEDULE_SLIDERS}, selected=open_on)
 
 
 def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
     """Constant, cosine-with-restarts and cyclic rates on the multi-well landscape, all from
-    the same start in a shallow well. Slider: the peak rate."""
+    the same start in a shallow well. Slider: the peak rate. The title names the well each
+    run settled in (gradient norm below 1e-3 at the end), or says that it did not settle."""
     land = L.MultiWell()
     x0 = np.array([0.45, 0.35])   # inside the shallow well near (0.3, 0.2)
     low = 0.02
@@ -341,8 +491,11 @@ def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=lines[k])
             plotting.schedule_curve(ax_lr, s, steps, line=curves[k])
             well = int(np.argmin(np.linalg.norm(land.minimizers - r.x, axis=1)))
-            ends[k] = {"well": well, "loss": float(r.loss), "diverged": bool(r.diverged)}
-        ax_path.set_title("final wells (0 = deepest): " + ", ".join(str(e["well"]) for e in ends.values()))
+            # settled = stationary (small gradient), not merely "the last point is near a minimum"
+            settled = bool(not r.diverged and np.linalg.norm(land.grad(r.x)) < 1e-3)
+            ends[k] = {"well": well, "settled": settled, "loss": float(r.loss), "diverged": bool(r.diverged)}
+        ax_path.set_title("this start ends in well (0 = deepest): "
+                          + ", ".join(str(e["well"]) if e["settled"] else "not settled" for e in ends.values()))
         return {"ends": ends}
 
     return Dashboard(controls, blit, update)
@@ -350,54 +503,119 @@ def escape_wells(peak: float = 1.0, steps: int = 300) -> Dashboard:
 
 # --------------------------------------------------------------------------- 05
 
+#: The race's landscapes: (landscape, centre of the ring of starts, its radius, number of
+#: starts). The two bowls are one bowl (curvatures 1/1000 and 1): once with its axes along
+#: the coordinates, where a rate per coordinate can undo the bad conditioning, and once
+#: turned by 45°, where it cannot. Runs on Rosenbrock vary more from start to start, so
+#: it gets more starts.
 RACE_LANDSCAPES = {
-    "Rosenbrock": (L.Rosenbrock(), np.array([-1.5, 2.0])),
-    "bowl κ=100": (L.Quadratic.from_condition(100.0, L=1.0, angle=np.pi / 6), np.array([-2.0, 1.5])),
+    "axis-aligned bowl": (L.Quadratic([1e-3, 1.0]), np.zeros(2), 2.0, 16),
+    "rotated bowl": (L.Quadratic([1e-3, 1.0], angle=np.pi / 4), np.zeros(2), 2.0, 16),
+    "Rosenbrock": (L.Rosenbrock(), np.array([-1.0, 1.0]), 0.5, 64),
 }
+#: The racers, each as a function of its rate η. AdamW is left out: its decay moves the
+#: point it converges to, so its final loss would not be comparable.
+RACE_METHODS = {
+    "GD": lambda lr: GD(lr=lr),
+    "Momentum": lambda lr: Momentum(lr=lr, momentum=0.9),
+    "Adagrad": lambda lr: Adagrad(lr=lr),
+    "Adadelta": lambda lr: Adadelta(lr=lr),
+    "RMSprop": lambda lr: RMSprop(lr=lr),
+    "Adam": lambda lr: Adam(lr=lr),
+}
+RACE_COLORS = {"GD": "0.55", "Momentum": "0.15", "Adagrad": "tab:blue", "Adadelta": "tab:green",
+               "RMSprop": "tab:orange", "Adam": "crimson"}
+#: The shared grid of rates (5 per decade) and the floor under the score: a run whose loss
+#: gap falls below RACE_FLOOR times its starting gap counts as solved.
+RACE_LRS = np.logspace(-4, 2, 31)
+RACE_FLOOR = 1e-20
+_race_cache: dict = {}
 
 
-def adaptive_race(landscape: str = "Rosenbrock", lr_adaptive: float = 0.05, lr_momentum: float = 1e-3,
-                  steps: int = 500) -> Dashboard:
-    """Momentum, Adagrad, Adadelta, RMSprop, Adam and AdamW from the same start."""
+def tune_race(landscape: str, lrs=RACE_LRS, steps: int = 300) -> dict:
+    """Tune every racer on ``landscape`` over the same grid of rates and the same budget.
+
+    Each method runs ``steps`` updates at every rate in ``lrs`` from every start, in one
+    broadcast call. The starts lie on a ring around the landscape's centre of starts, one
+    angle per seed from ``sweeps.seeds``. A run's score is log10 of its final loss gap over
+    its starting gap, floored at log10(RACE_FLOOR); a rate at which any start diverges scores
+    +inf. Each method's best rate is the one with the lowest mean score over the starts.
+
+    Returns a dict with ``lrs``, ``steps``, ``starts`` (n, 2), ``scores`` (method ->
+    array (len(lrs), n)), ``best_index`` and ``best_lr`` (method -> index, rate) and
+    ``at_best`` (method -> the n scores at its best rate).
+    """
+    if landscape not in RACE_LANDSCAPES:
+        raise ValueError(f"landscape must be one of {', '.join(RACE_LANDSCAPES)}, got {landscape!r}")
+    land, centre, radius, n = RACE_LANDSCAPES[landscape]
+    lrs = np.asarray(lrs, dtype=float).ravel()
+    seeds = sweeps.seeds(n)
+    key = (landscape, lrs.tobytes(), steps, seeds.tobytes())
+    if key in _race_cache:
+        return _race_cache[key]
+    angles = np.array([np.random.default_rng(int(s)).uniform(0.0, 2 * np.pi) for s in seeds])
+    starts = centre + radius * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    gap0 = land.value(starts) - land.min_value
+    scores, best_index, best_lr, at_best = {}, {}, {}, {}
+    for name, make in RACE_METHODS.items():
+        r = run(land, make(lrs[:, None, None]), starts[None], steps, record=False)
+        gap = np.maximum(r.loss - land.min_value, 0.0) / gap0
+        with np.errstate(divide="ignore"):
+            score = np.where(r.diverged, np.inf, np.log10(np.maximum(gap, RACE_FLOOR)))
+        i = int(np.argmin(score.mean(axis=1)))
+        scores[name], best_index[name], best_lr[name], at_best[name] = score, i, float(lrs[i]), score[i]
+    out = {"lrs": lrs, "steps": steps, "starts": starts, "scores": scores, "best_index": best_index,
+           "best_lr": best_lr, "at_best": at_best}
+    if len(_race_cache) > 16:
+        _race_cache.clear()
+    _race_cache[key] = out
+    return out
+
+
+def adaptive_race(landscape: str = "rotated bowl", rate_factor: float = 1.0, steps: int = 300) -> Dashboard:
+    """GD, momentum, Adagrad, Adadelta, RMSprop and Adam from the same start, each at
+    ``rate_factor`` times its own best rate from ``tune_race`` (so a fair race at 1)."""
     fig, (ax_path, ax_loss) = plotting.figure(2)
     controls = {"landscape": widgets.Dropdown(options=list(RACE_LANDSCAPES), value=landscape, description="landscape"),
-                "lr_adaptive": log_slider("η adaptive", lr_adaptive, 1e-3, 1.0),
-                "lr_momentum": log_slider("η momentum", lr_momentum, 1e-5, 1.0)}
-    names = ["Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW"]
-    colors = ["0.3", "tab:blue", "tab:green", "tab:orange", "crimson", "purple"]
-    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=c) for n, c in zip(names, colors)]
-    ax_loss.set(xlim=(0, steps), ylim=(1e-12, 1e4), ylabel="loss − min")
+                "rate_factor": log_slider("η ÷ tuned η", rate_factor, 0.1, 10.0)}
+    names = list(RACE_METHODS)
+    losses = [plotting.loss_curve(ax_loss, np.ones(steps + 1), label=n, color=RACE_COLORS[n]) for n in names]
+    ax_loss.axhline(RACE_FLOOR, color="0.5", ls=":", lw=1)
+    ax_loss.set(xlim=(0, steps), ylim=(RACE_FLOOR / 100, 1e3), ylabel="(loss − min) / (loss at start − min)")
     ax_loss.legend(fontsize=7, loc="lower left")
     blit = plotting.Blit(fig)
     cache = {}
 
-    def update(landscape, lr_adaptive, lr_momentum):
-        land, x0 = RACE_LANDSCAPES[landscape]
+    def update(landscape, rate_factor):
+        land = RACE_LANDSCAPES[landscape][0]
+        tuned = tune_race(landscape, steps=steps)
+        x0 = tuned["starts"][0]
         if cache.get("landscape") != landscape:   # a new landscape: redraw the static background
             ax_path.clear()
             plotting.contours(ax_path, land)
             cache.update(landscape=landscape,
-                         lines=[plotting.path(ax_path, x0[None], color=c, label=n) for n, c in zip(names, colors)])
+                         lines=[plotting.path(ax_path, x0[None], color=RACE_COLORS[n], label=n) for n in names])
             ax_path.legend(fontsize=7, loc="lower right")
             blit.dynamic = [*cache["lines"], *losses, ax_loss.title]
             blit.invalidate()
-        opts = [Momentum(lr=lr_momentum, momentum=0.9), Adagrad(lr=lr_adaptive), Adadelta(lr=1.0),
-                RMSprop(lr=lr_adaptive), Adam(lr=lr_adaptive), AdamW(lr=lr_adaptive, weight_decay=0.01)]
-        finals = {}
-        runs = cache.setdefault("runs", {})   # a slider moves one rate: rerun only what uses it
+        runs = cache.setdefault("runs", {})   # rerun only what a slider changed
         if len(runs) > 512:
             runs.clear()
-        for name, opt, path_line, loss_line in zip(names, opts, cache["lines"], losses):
-            key = (landscape, opt)
+        finals, rates = {}, {}
+        for name, path_line, loss_line in zip(names, cache["lines"], losses):
+            rates[name] = rate_factor * tuned["best_lr"][name]
+            key = (landscape, name, rates[name], x0.tobytes())
             if key not in runs:
-                runs[key] = run(land, opt, x0, steps)
+                runs[key] = run(land, RACE_METHODS[name](rates[name]), x0, steps)
             r = runs[key]
+            gap = (r.losses - land.min_value) / (r.losses[0] - land.min_value)
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
-            plotting.loss_curve(ax_loss, r.losses - land.min_value + 1e-300, line=loss_line)
-            finals[name] = float(r.loss) if not r.diverged else np.inf
+            plotting.loss_curve(ax_loss, np.maximum(gap, 1e-300), line=loss_line)
+            finals[name] = float(gap[-1]) if not r.diverged else np.inf
         best = min(finals, key=finals.get)
-        ax_loss.set_title(f"{landscape}, after {steps} steps\nlowest loss: {best}")
-        return {"finals": finals}
+        ax_loss.set_title(f"{landscape}, each η = {rate_factor:.2g} × tuned η\n"
+                          f"lowest final loss from this start: {best}", fontsize=10)
+        return {"finals": finals, "rates": rates, "tuned": tuned}
 
     return Dashboard(controls, blit, update)
 
@@ -467,28 +685,58 @@ def range_test_explorer(problem, x0, optimizer=None, lr_min: float = 1e-5, lr_ma
 # --------------------------------------------------------------------------- 07
 
 
-def curve_picker(histories: dict, smooth_steps: int = 10) -> Dashboard:
+def curve_picker(histories: dict, smooth_steps: int = 10, chance: float | None = None) -> Dashboard:
     """Training curves computed beforehand for several rates (``{lr: training.History}``);
     a slider over those rates shows one run's per-step training loss and its per-epoch
-    training and validation loss, so a learner can learn to read them."""
+    training and validation loss (epochs counted from 1), so a learner can learn to read
+    them. The y axes fit the chosen run (a spike of one run does not flatten the others);
+    ``chance`` draws a reference level on both panels (ln of the number of classes)."""
     rates = sorted(histories)
     fig, (ax_step, ax_epoch) = plotting.figure(2)
     step_line, = ax_step.plot([], [], color="0.6", lw=0.8, label="per step")
     mean_line, = ax_step.plot([], [], color="crimson", lw=1.8, label=f"mean of {smooth_steps}")
     n_steps = max(len(h.losses) for h in histories.values())
     n_epochs = max(len(h.epochs) for h in histories.values())
-    finite = [v for h in histories.values() for v in h.losses if np.isfinite(v)]
-    ax_step.set(yscale="log", xlim=(0, n_steps), ylim=(max(min(finite), 1e-4) / 2, max(finite) * 2),
-                xlabel="step", ylabel="training loss")
-    ax_step.legend(fontsize=8, loc="upper right")
     train_line, = ax_epoch.plot([], [], "o-", color="tab:blue", label="training")
     val_line, = ax_epoch.plot([], [], "o-", color="tab:orange", label="validation")
-    ax_epoch.set(yscale="log", xlim=(-0.5, n_epochs - 0.5), ylim=ax_step.get_ylim(), xlabel="epoch", ylabel="loss")
+    if chance is not None:
+        for ax in (ax_step, ax_epoch):
+            ax.axhline(chance, color="k", ls=":", lw=1, label="chance level")
+    ax_step.set(yscale="log", xlim=(0, n_steps), xlabel="step", ylabel="training loss")
+    ax_epoch.set(yscale="log", xlim=(0.5, n_epochs + 0.5), xlabel="epoch", ylabel="loss")
+    ax_step.legend(fontsize=8, loc="upper right")
     ax_epoch.legend(fontsize=8, loc="upper right")
     blit = plotting.Blit(fig, [step_line, mean_line, train_line, val_line, ax_step.title, ax_epoch.title])
     controls = {"lr": widgets.SelectionSlider(options=[(f"{r:.1e}", r) for r in rates],
                                               value=rates[len(rates) // 2], description="learning rate η",
                                               style={"description_width": "initial"})}
+
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+
+    def fit_limits(ax, values):
+        values = np.asarray(values, dtype=float)
+        values = values[np.isfinite(values) & (values > 0)]
+        if chance is not None:
+            values = np.append(values, chance)
+        if not values.size:
+            return
+        low, high = max(values.min(), 1e-8), max(values.max(), values.min() * 1.01)
+        if high / low < 3:          # a nearly flat run: a linear axis shows its wiggles
+            ax.set_yscale("linear")
+            pad = 0.08 * (high - low) + 0.01 * high
+            ax.set_ylim(low - pad, high + pad)
+            ax.ticklabel_format(axis="y", useOffset=False)
+        else:                       # a log axis, padded by a share of its decades
+            ax.set_yscale("log")
+            pad = 0.06 * np.log10(high / low)
+            low, high = low / 10 ** pad, high * 10 ** pad
+            ax.set_ylim(low, high)
+            # plain numbers ("0.4", "2", "300"): narrow labels that fit the fixed margins;
+            # intermediate ticks are labelled only when the axis spans about a decade or less
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain if high / low < 20 else NullFormatter())
 
     def update(lr):
         h = histories[lr]
@@ -497,11 +745,15 @@ def curve_picker(histories: dict, smooth_steps: int = 10) -> Dashboard:
         kernel = np.ones(smooth_steps) / smooth_steps
         mean = np.convolve(losses, kernel, mode="valid") if losses.size >= smooth_steps else losses
         mean_line.set_data(np.arange(mean.size) + smooth_steps - 1, mean)
-        train_line.set_data(h.column("epoch"), h.column("train_loss"))
-        val_line.set_data(h.column("epoch"), h.column("val_loss"))
+        epochs = h.column("epoch") + 1
+        train_line.set_data(epochs, h.column("train_loss"))
+        val_line.set_data(epochs, h.column("val_loss"))
+        fit_limits(ax_step, losses)
+        fit_limits(ax_epoch, np.concatenate([h.column("train_loss"), h.column("val_loss")]))
+        blit.invalidate()                      # the y axes changed: redraw their ticks
         ax_step.set_title(f"η = {lr:.1e}" + (f": diverged at step {h.diverged_at}" if h.diverged_at >= 0 else ""))
         best = h.final
-        ax_epoch.set_title(f"best validation loss {best.get('val_loss', np.nan):.3f} (epoch {h.best_epoch})")
+        ax_epoch.set_title(f"lowest validation loss {best.get('val_loss', np.nan):.3f} (epoch {h.best_epoch + 1})")
         return {"history": h}
 
     return Dashboard(controls, blit, update)

@@ -1,5 +1,13 @@
-import numpy as np
-import pytest
+import os
+
+# One compute thread per process: the suite starts many kernels (nbval, the browser test) on
+# machines that may be busy; more threads than free cores make them spin against each other.
+# Kernels inherit this environment. Set before numpy is imported here.
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture
