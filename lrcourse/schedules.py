@@ -55,6 +55,7 @@ __all__ = [
     "one_cycle",
     "join",
     "ReduceOnPlateau",
+    "describe",
 ]
 
 
@@ -108,10 +109,23 @@ def constant(lr: float) -> Schedule:
 def time_based(lr: float, decay: float) -> Schedule:
     """η_{n+1} = η_n / (1 + d·n): a recursion on the previous rate.
 
-    Unrolled, η_n = η₀ / ∏_{k<n} (1 + d·k), which falls faster than any exponential
-    (it is η₀ / (dⁿ·(n−1)!) for large n). Do not confuse it with ``inverse_time``, the closed
-    form η₀ / (1 + d·n) that Keras calls inverse-time decay. Note that the first two rates
-    are both η₀ because the factor for n = 0 is 1.
+    Unrolled, η_n = η₀ / ∏_{k<n} (1 + d·k). For d > 0 the product is
+    d^(n−1)·Γ(n + 1/d)/Γ(1 + 1/d), so
+
+        η_n = η₀ · Γ(1 + 1/d) / (d^(n−1) · Γ(n + 1/d))          (exactly, every n >= 0)
+            ≈ η₀ · Γ(1 + 1/d) / (d^(n−1) · (n−1)! · n^(1/d))    (n large),
+
+    using Γ(n + a) ≈ (n−1)!·n^a, whose relative error is about a(a−1)/(2n) with a = 1/d: the
+    approximation needs n much larger than 1/d², long after a small d has driven the rate to
+    nothing. Either way the rate falls faster than any exponential. Do not confuse it with
+    ``inverse_time``, the closed form η₀ / (1 + d·n) that Keras calls inverse-time decay. Note
+    that the first two rates are both η₀ because the factor for n = 0 is 1.
+
+    >>> from math import lgamma, log
+    >>> lr, d, n = 0.1, 0.5, 40
+    >>> exact = log(lr) + lgamma(1 + 1 / d) - (n - 1) * log(d) - lgamma(n + 1 / d)
+    >>> abs(log(time_based(lr, d)(n)) - exact) < 1e-9
+    True
 
     Args:
         lr: η₀ > 0.
@@ -433,3 +447,83 @@ class ReduceOnPlateau:
     def __repr__(self) -> str:
         return (f"ReduceOnPlateau(lr={self.initial_lr!r}, factor={self.factor!r}, patience={self.patience!r}, "
                 f"threshold={self.threshold!r}, cooldown={self.cooldown!r}, min_lr={self.min_lr!r})")
+
+
+# --------------------------------------------------------------------------- names for people
+
+_WORDS = {"constant": "constant", "time_based": "time-based decay", "inverse_time": "inverse-time decay",
+          "inverse_scaling": "inverse scaling", "step_decay": "step decay", "step_lr": "StepLR",
+          "exponential": "exponential decay", "cosine": "cosine", "cosine_restarts": "cosine with warm restarts",
+          "cyclic": "cyclic", "linear": "linear ramp", "one_cycle": "one-cycle"}
+_SYMBOLS = {"lr": "η₀", "decay": "d", "power": "p", "drop": "drop", "every": "every", "gamma": "γ",
+            "step_size": "step size", "T_max": "T_max", "eta_min": "η_min", "T_0": "T₀", "T_mult": "T_mult",
+            "base_lr": "η_low", "max_lr": "η_peak", "step_size_up": "half cycle", "step_size_down": "down",
+            "total_steps": "steps", "decay_steps": "decay steps"}
+
+
+def _number(value) -> str:
+    """A parameter as people write it: 3 significant digits, so 0.1 * 0.1 reads 0.01."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.3g}"
+    return str(value)
+
+
+def describe(schedule, numbers: bool = True) -> str:
+    """A schedule in words with rounded numbers, for legends and titles (``repr`` is for code).
+
+    Parameters left at their defaults are not shown; ``numbers=False`` gives the words only.
+
+    >>> describe(time_based(0.1, 0.1 * 0.1))
+    'time-based decay (η₀ = 0.1, d = 0.01)'
+    >>> describe(warmup(cosine(0.1, 250, 0.001), 50))
+    'warm-up from 0.01 over 50 steps, then cosine (η₀ = 0.1, T_max = 250, η_min = 0.001)'
+    >>> describe(join([linear(0.1, 0.01, 20), constant(0.01)], [20]), numbers=False)
+    'linear ramp, then constant'
+    >>> describe(one_cycle(0.1, 300), numbers=False)
+    'one-cycle'
+    """
+    if isinstance(schedule, ReduceOnPlateau):
+        if not numbers:
+            return "reduce on plateau"
+        return (f"reduce on plateau (η₀ = {_number(schedule.initial_lr)}, factor {_number(schedule.factor)}, "
+                f"patience {schedule.patience})")
+    if not isinstance(schedule, Schedule):
+        return "constant" if not numbers else f"constant (η = {_number(float(schedule))})"
+    params = schedule.params
+    if schedule.name == "join":
+        parts = [describe(s, numbers) for s in params["schedules"]]
+        first, rest = params["schedules"][0], params["schedules"][1:]
+        if (len(params["boundaries"]) == 1 and isinstance(first, Schedule) and first.name == "linear"
+                and first.params["lr_start"] < first.params["lr_end"] and callable(rest[0])
+                and np.isclose(first.params["lr_end"], float(rest[0](0)))):
+            parts[0] = ("warm-up" if not numbers else
+                        f"warm-up from {_number(first.params['lr_start'])} over {first.params['steps']} steps")
+        return ", then ".join(parts)
+    words = _WORDS.get(schedule.name, schedule.name.replace("_", " "))
+    if schedule.name == "linear":
+        if not numbers:
+            return words
+        return (f"linear ramp from {_number(params['lr_start'])} to {_number(params['lr_end'])} "
+                f"over {params['steps']} steps")
+    if not numbers:
+        return words
+    import inspect
+
+    factory = globals().get(schedule.name)
+    defaults = {}
+    if factory is not None:
+        defaults = {k: p.default for k, p in inspect.signature(factory).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+    shown = []
+    for key, value in params.items():
+        if key in defaults and value == defaults[key]:
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            shown.append(key.replace("_", " ") if value else f"not {key.replace('_', ' ')}")
+        else:
+            shown.append(f"{_SYMBOLS.get(key, key)} = {_number(value)}")
+    return f"{words} ({', '.join(shown)})" if shown else words
