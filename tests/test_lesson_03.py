@@ -202,3 +202,34 @@ def test_momentum_can_beat_gd_into_the_deepest_well_on_a_small_version_of_the_ex
     deep = (ended_in(r, wells) == 0).mean(-1)              # (η, β)
     assert deep[:, 1].max() > deep[:, 0].max() + 0.1
     assert np.ptp(deep[:, 0]) < 0.05                       # GD: the same share at every rate that settles
+
+
+# --------------------------------------------------------------------------- what the look-ahead brakes
+
+
+def test_nesterov_damps_the_steep_direction_only_as_the_lesson_says():
+    # the dashboard's bowl and start: at β = 0.9 Nesterov's swing across the valley dies out far sooner
+    # than the heavy ball's, while along the valley both change sign equally often (both still swing)
+    bowl = landscapes.Quadratic.from_condition(50.0, L=1.0, angle=np.pi / 6)
+    flat_axis, steep_axis = np.linalg.eigh(bowl.hessian(np.zeros(2)))[1].T
+    for lr in [0.3, 0.6, 1.2]:
+        across, turns = {}, {}
+        for name, cls in [("heavy ball", lrc.Momentum), ("Nesterov", lrc.Nesterov)]:
+            xs = lrc.run(bowl, cls(lr=lr, momentum=0.9), [-2.0, 1.5], 100).xs
+            across[name] = np.abs(xs[21:31] @ steep_axis).max() / abs(xs[0] @ steep_axis)
+            turns[name] = int(np.sum(np.diff(np.sign(xs @ flat_axis)) != 0))
+        assert across["Nesterov"] < 0.1 * across["heavy ball"], lr
+        assert across["heavy ball"] > 0.1, lr                          # the heavy ball is still swinging
+        assert turns["Nesterov"] == turns["heavy ball"] >= 2, lr
+    text = "\n".join(text for kind, text, *_ in _cells() if kind == "md")
+    assert "watch the heavy ball ring while Nesterov does not" not in text
+
+
+def test_gd_cannot_settle_in_a_multiwell_minimum_above_two_over_its_top_curvature():
+    ended_in = _helper("ended_in")
+    wells = landscapes.MultiWell()
+    limits = 2 / np.linalg.eigvalsh(wells.hessian(wells.minimizers)).max(-1)
+    starts = wells.minimizers + np.array([0.05, -0.05])         # one start next to each minimum
+    for lr, settles in [(0.9 * limits.min(), True), (1.1 * limits.max(), False)]:
+        r = lrc.run(wells, lrc.GD(lr=lr), starts, 600)
+        assert (ended_in(r, wells) >= 0).all() == settles, lr

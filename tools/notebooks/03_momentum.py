@@ -94,8 +94,8 @@ the optimum, printed above, is larger, and still several times smaller than grad
 
 ## 3. The stability region, and why the optimum sits on its edge
 
-Heavy ball converges iff 0 < η·λ < 2 + 2β for every curvature λ: momentum *widens* the
-stable range of η. Checked at β = 0.5 on the κ = 50 bowl, just below and just above the limit:
+With 0 ≤ β < 1, heavy ball converges iff 0 < η·λ < 2 + 2β for every curvature λ: momentum
+*widens* the stable range of η. Checked at β = 0.5 on the κ = 50 bowl, just below and just above the limit:
 """),
 ("code", r"""
 limit = theory.momentum_stability_limit(bowl.L, 0.5)
@@ -238,7 +238,11 @@ each at its own optimum for curvatures in [μ, L] (`theory.heavy_ball_optimum`,
 `theory.nesterov_optimum`, Lessard, Recht & Packard 2016). Bottom left: distance to the minimum
 for all four runs. Bottom right: where each method converges, measured over a 70 × 70 grid of
 (η, β) in one broadcast run per method, with the two theoretical boundaries dashed. Try β = 0.9
-with η from 0.3 to 1.2 and watch the heavy ball ring while Nesterov does not.
+with η from 0.3 to 1.2: across the valley (the steep direction) the heavy ball keeps
+zig-zagging while Nesterov's zig-zag dies out much sooner; along the valley (the flat direction,
+where η·λ is tiny and the look-ahead changes little) both still swing, which gives the slow dips
+of the distance curves. The look-ahead brakes the steep direction only; the second cell below
+the dashboard measures both directions.
 """),
 ("code", r"""
 nest = widgets.nesterov_paths(kappa=50.0, lr=0.5, momentum=0.9, grid=70)
@@ -259,6 +263,27 @@ widens = largest[0.9][0] > largest[0.0][0]
 narrows = largest[0.9][1] < largest[0.0][1]
 print("VERDICT: more momentum " + ("widens" if widens else "does not widen") + " the heavy ball's stable range of η and "
       + ("narrows" if narrows else "does not narrow") + " Nesterov's, as measured on the grid")
+"""),
+("code", r"""
+# the dashboard's bowl and start at β = 0.9, each path split along the bowl's two axes
+flat_axis, steep_axis = np.linalg.eigh(bowl.hessian(np.zeros(2)))[1].T          # smallest curvature first
+print("β = 0.9, 100 steps from the dashboard's start")
+shrinks, alike = True, True
+for lr in [0.3, 0.6, 1.2]:
+    across, turns = {}, {}
+    for name, cls in [("heavy ball", lrc.Momentum), ("Nesterov", lrc.Nesterov)]:
+        xs = lrc.run(bowl, cls(lr=lr, momentum=0.9), [-2.0, 1.5], 100).xs
+        steep_part, flat_part = xs @ steep_axis, xs @ flat_axis
+        across[name] = np.abs(steep_part[21:31]).max() / np.abs(steep_part[0])
+        turns[name] = int(np.sum(np.diff(np.sign(flat_part)) != 0))
+    shrinks &= across["Nesterov"] < 0.1 * across["heavy ball"]
+    alike &= turns["Nesterov"] == turns["heavy ball"] > 0
+    print(f"η = {lr}: largest swing across the valley in steps 21–30, as a share of the start's: heavy ball "
+          f"{across['heavy ball']:.1e}, Nesterov {across['Nesterov']:.1e};  sign changes along the valley in "
+          f"100 steps: heavy ball {turns['heavy ball']}, Nesterov {turns['Nesterov']}")
+print("VERDICT: at β = 0.9 Nesterov's swing across the valley " + ("dies out far sooner than" if shrinks else
+      "does not die out far sooner than") + " the heavy ball's at every η tried; along the valley both "
+      + ("swing alike" if alike else "do not swing alike"))
 """),
 ("md", r"""
 ### Which is faster? Steps to a tolerance against κ
@@ -289,13 +314,14 @@ for kappa in KAPPAS:
     bowl6 = landscapes.Quadratic(np.geomspace(1 / kappa, 1.0, D))
     tune, test = rng.standard_normal((4, D)), rng.standard_normal((32, D))
     for name, (cls, betas) in methods.items():
-        cap = int(5 * kappa if name == "GD" else 8 * np.sqrt(kappa))        # far more than the tuned runs need
+        cap = int(5 * kappa if name == "GD" else 8 * np.sqrt(kappa))        # a run needing more counts as never
         r = lrc.run(bowl6, cls(lr=grid_lr[:, None, None, None], momentum=betas[None, :, None, None]), tune, cap)
         i, j = np.unravel_index(np.argmin(steps_to_shrink(r.xs).mean(-1)), (grid_lr.size, betas.size))
         n = steps_to_shrink(lrc.run(bowl6, cls(lr=grid_lr[i], momentum=betas[j]), test, cap).xs)
         race[kappa, name] = n
         print(f"κ = {kappa:>4}  {name:<10}  tuned η = {grid_lr[i]:.2f}, β = {betas[j]:.2f}:  "
-              f"{n.mean():7.1f} ± {n.std():5.1f} steps (mean ± sd over 32 starts)")
+              f"{n.mean():7.1f} ± {n.std():5.1f} steps (mean ± sd over 32 starts; cap {cap} steps, "
+              f"reached by {int(np.isinf(n).sum())} of them)")
     lr_nag, beta_nag, _ = theory.nesterov_optimum(1.0, 1 / kappa)
     lr_hb, beta_hb, _ = theory.heavy_ball_optimum(1.0, 1 / kappa)
     print(f"            theory's optima: heavy ball η = {lr_hb:.2f}, β = {beta_hb:.2f}; "
@@ -315,7 +341,8 @@ for kappa in KAPPAS:
     for a, b in [((kappa, "heavy ball"), (kappa, "Nesterov")), ((kappa, "Nesterov"), (kappa, "GD"))]:
         m, s, w = compare(a, b)
         words[a[1], b[1], kappa] = w
-        print(f"κ = {kappa:>4}: {b[1]} − {a[1]} = {m:6.1f} ± {s:5.1f} steps (paired, same starts)")
+        print(f"κ = {kappa:>4}: {b[1]} − {a[1]} = {m:6.1f} ± {s:5.1f} steps "
+              f"(mean ± sd of the start-by-start differences, same 32 starts)")
 slopes = {name: np.polyfit(np.log(KAPPAS), np.log([race[k, name].mean() for k in KAPPAS]), 1)[0] for name in methods}
 print("growth exponent p in steps ∝ κ^p: " + ", ".join(f"{n} {p:.2f}" for n, p in slopes.items()))
 
@@ -401,6 +428,9 @@ within 0.1 of the well's minimum. Runs still moving count as "not settled", neve
 ("code", r"""
 wells = landscapes.MultiWell()
 print("minima (deepest first):", np.round(wells.minimizers, 2).tolist(), "values", np.round(wells.value(wells.minimizers), 2))
+gd_limits = 2 / np.linalg.eigvalsh(wells.hessian(wells.minimizers)).max(-1)     # 2/λ_max at each minimum
+print("GD can settle in a minimum only at η below 2/λ_max there (λ_max its largest curvature):",
+      np.round(gd_limits, 2).tolist())
 
 
 def ended_in(r, land, k=20, radius=1e-3, gtol=1e-3, near=0.1):
@@ -463,8 +493,7 @@ for j in (1, 2):
 """),
 ("md", r"""
 **What the experiment says.** GD's share of the deepest well is flat in η for as long as GD
-settles at all; above about 2/λ (λ the curvature at the bottom of the wells) it settles
-nowhere. Momentum changes the answer only **sometimes**: with a little momentum (β = 0.5) the
+settles at all; above the largest 2/λ_max printed with the minima it settles nowhere. Momentum changes the answer only **sometimes**: with a little momentum (β = 0.5) the
 runs end where GD's end; with a lot (β = 0.9) and a rate in a middle band, momentum carries a
 good share of the runs that GD leaves in a shallower well on to the deepest one, but it also
 carries some of the runs that GD brings to the deepest well away from it (the lines above give
