@@ -183,6 +183,33 @@ def test_early_stopping_run_really_overfits_and_keeps_the_lowest_val_loss(torch_
     assert kept_loss == pytest.approx(vl.min(), rel=1e-5)   # and its weights were put back
 
 
+def test_val_loss_ratio_exceeds_one_without_overfitting_so_the_test_split_judges(torch_data, digits_splits):
+    # the lesson's race on one seed (40 epochs), with noisy labels and with the clean control: the
+    # validation loss at the end ÷ its minimum is above 1 in both (a minimum sits below a noisy curve's
+    # typical level), but only the noisy run's held-out test loss rises from the kept epoch to the last
+    torch, (Xt, yt), val = torch_data
+    from lrcourse import training as T
+
+    Xs, ys = torch.tensor(digits_splits[4], dtype=torch.float32), torch.tensor(digits_splits[5], dtype=torch.long)
+    out = {}
+    for share in (0.3, 0.0):
+        rng = np.random.default_rng(0)
+        labels = yt[:200].clone()
+        swap = torch.from_numpy(rng.random(200) < share)
+        labels[swap] = torch.from_numpy(rng.integers(0, 10, int(swap.sum())))
+        test_loss = {}
+        for patience in (None, 10):
+            net = _mlp(torch, 0)
+            h = T.fit(net, (Xt[:200], labels), val, torch.optim.Adam(net.parameters(), lr=1e-2), epochs=40,
+                      batch_size=50, patience=patience, seed=0, progress=False, device="cpu")
+            test_loss[patience] = T.evaluate(net, Xs, ys, torch.nn.functional.cross_entropy)[0]
+            if patience is None:
+                vl = h.column("val_loss")
+        out[share] = (vl[-1] / vl.min(), test_loss[None] / test_loss[10])
+    assert out[0.3][0] > 1.2 and out[0.3][1] > 1.2           # noisy labels: real overfitting
+    assert out[0.0][0] > 1.0 and out[0.0][1] < 1.1           # clean labels: the ratio is not evidence
+
+
 def test_too_high_rate_dies_at_chance_while_too_low_barely_moves(torch_data):
     torch, (Xt, yt), val = torch_data
     from lrcourse import training as T
@@ -241,6 +268,8 @@ def test_lesson_takes_its_seeds_from_sweeps_and_computes_its_verdicts():
     code = "\n".join(src for kind, src, *_ in module.CELLS if kind == "code")
     assert code.count("lrc.sweeps.seeds(") >= 4
     assert "seed=0)" not in code.replace("0.2, 0.2, seed=0)", "")     # only the data split is fixed
+    assert "share=0.0" in code                                         # early stopping has a clean-label control
+    assert '"loss_last"' in code and '"acc_last"' in code               # judged on the held-out test split
     verdicts = 0
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print" and node.args:

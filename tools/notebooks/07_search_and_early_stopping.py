@@ -62,20 +62,26 @@ anywhere inside the range. The usual grid with points at both ends (1e-4, 1e-2 a
 spreads its three values even more thinly: half the range apart.
 
 Which knobs matter? Start from the best setting found and move one knob at a time across its
-whole range, the other two held fixed:
+whole range, the other two held fixed. The answer depends on the minibatch order, so it is
+measured on 3 orders (the search's own and two more):
 """),
 ("code", r"""
 best = rand.best if rand.best_value <= grid.best_value else grid.best
-lines = {}
+orders = [objective] + [search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=int(s))
+                        for s in lrc.sweeps.seeds(3)[1:]]              # 3 minibatch orders, the search's first
+lines, moves = {}, {}
+print(f"how far the validation loss moves when one knob crosses its range (highest − lowest;"
+      f" mean ± sd over {len(orders)} minibatch orders):")
 for name, (low, high, _) in space.items():
     values = np.geomspace(low, high, 13)
     settings = {k: np.full(13, v) for k, v in best.items()} | {name: values}
-    lines[name] = (values, objective(**settings))
-    print(f"{SYMBOL[name]} from {low:.0e} to {high:.0e}: validation loss between {lines[name][1].min():.4f}"
-          f" and {lines[name][1].max():.4f}")
-order = sorted(lines, key=lambda k: np.ptp(lines[k][1]), reverse=True)
-print(f"VERDICT: the validation loss depends most on {SYMBOL[order[0]]}, less on {SYMBOL[order[1]]},"
-      f" least on {SYMBOL[order[2]]}")
+    curves = np.array([o(**settings) for o in orders])             # rows: minibatch orders
+    lines[name], moves[name] = (values, curves[0]), np.ptp(curves, axis=1)
+    print(f"  {SYMBOL[name]} from {low:.0e} to {high:.0e}: {moves[name].mean():.3g} ± {moves[name].std(ddof=1):.2g}")
+order = sorted(moves, key=lambda k: moves[k].mean(), reverse=True)
+resolved = all(search.compare(moves[a], moves[b], paired=True)["sign"] > 0 for a, b in zip(order, order[1:]))
+print("VERDICT:", f"the validation loss depends most on {SYMBOL[order[0]]}, less on {SYMBOL[order[1]]},"
+      f" least on {SYMBOL[order[2]]}" if resolved else "the knobs' effects do not differ beyond the spread")
 """),
 ("code", r"""
 fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -89,22 +95,28 @@ plt.show()
 """),
 ("md", r"""
 Each black column holds the 9 grid trials that share one value of η. They differ in λ, which
-moves the loss a little, and in ε, which does not move it at all (three trials on each
+moves the loss a little, and in ε, which moves it too little to see (three trials on each
 square): the grid spent 27 trainings on 3 values of the one knob that matters most.
 
 The winner's validation loss chose it, so it is not the number to report. Retrain the chosen
-setting (on 3 seeds: 3 minibatch orders) and measure it once on the test split:
+setting (on 3 seeds: 3 minibatch orders) and measure it once on the test split. The same
+trainings are also scored on the validation split: that line separates the two parts of any
+gap between the number that chose and the test number, the luck of the one training that
+chose, and the two splits simply differing in how hard their images are.
 """),
 ("code", r"""
-test = []
+val, test = [], []
 for s in lrc.sweeps.seeds(3):
-    retrain = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=s)
-    test.append(retrain.score(retrain.fit(**best)[0], Xte, yte))
-test = np.array(test)                               # rows: seeds; columns: loss, accuracy
+    retrain = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=int(s))
+    w = retrain.fit(**best)[0]
+    val.append(retrain.score(w, Xva, yva))
+    test.append(retrain.score(w, Xte, yte))
+val, test = np.array(val), np.array(test)           # rows: seeds; columns: loss, accuracy
 print(f"chosen: η = {best['lr']:.3g}, λ = {best['weight_decay']:.2g}, ε = {best['eps']:.2g}")
 print(f"  validation loss that chose it (one training): {min(rand.best_value, grid.best_value):.4f}")
-print(f"  test split, held out (mean ± sd over 3 trainings): loss {test[:, 0].mean():.4f} ± {test[:, 0].std(ddof=1):.4f},"
-      f" accuracy {test[:, 1].mean():.3f} ± {test[:, 1].std(ddof=1):.3f}")
+for split, sc in [("validation split (it chose)", val), ("test split (held out)", test)]:
+    print(f"  {split:<27} (mean ± sd over {len(sc)} trainings): loss {sc[:, 0].mean():.4f} ± {sc[:, 0].std(ddof=1):.4f},"
+          f" accuracy {sc[:, 1].mean():.3f} ± {sc[:, 1].std(ddof=1):.3f}")
 """),
 ("md", r"""
 ## 2. Grid against random, repeated
@@ -152,6 +164,7 @@ Each of 5 seeds draws its own wrong labels, initial weights and minibatch order,
 twice: once for all 40 epochs, once with `patience=10` (stop when the validation loss has
 not improved for 10 epochs, then put back the weights of the epoch with the lowest
 validation loss). Both copies are then measured on the test split. Epochs count from 1.
+The control, further down, repeats all of it with clean labels.
 """),
 ("code", r"""
 t = lambda a, dtype=torch.float32: torch.tensor(a, dtype=dtype)
@@ -167,12 +180,28 @@ def noisy_labels(y, share, seed):
     y[swap] = torch.from_numpy(rng.integers(0, 10, int(swap.sum())))
     return y
 
-def train_small(seed, patience=None):
-    net, labels = mlp(seed), noisy_labels(yt[:200], 0.3, seed)
+def pm(values, digits=3):            # "mean ± sd" (a diverged run makes it inf or nan)
+    with np.errstate(invalid="ignore"):
+        return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+def train_small(seed, patience=None, share=0.3):
+    net, labels = mlp(seed), noisy_labels(yt[:200], share, seed)
     h = T.fit(net, (Xt[:200], labels), (Xv, yv), torch.optim.Adam(net.parameters(), lr=1e-2), epochs=40,
               batch_size=50, patience=patience, seed=int(seed), progress=False, device="cpu")
     test_loss, test_acc = T.evaluate(net, Xs, ys, torch.nn.functional.cross_entropy)
-    return h, test_acc, float((labels != yt[:200]).float().mean())
+    wrong = labels != yt[:200]
+    with torch.no_grad():                    # share of the wrong labels the net now predicts
+        learned = float((net(Xt[:200]).argmax(1)[wrong] == labels[wrong]).float().mean()) if wrong.any() else np.nan
+    return dict(history=h, test_loss=test_loss, test_acc=test_acc, wrong=float(wrong.float().mean()), learned=learned)
+
+def race(seed, share=0.3):                   # the same seed trained for all 40 epochs, and with early stopping
+    full, stopped = train_small(seed, share=share), train_small(seed, patience=10, share=share)
+    vl, va = full["history"].column("val_loss"), full["history"].column("val_acc")
+    return dict(lowest=int(vl.argmin()) + 1, best_acc=float(va.max()), best_acc_epoch=int(va.argmax()) + 1,
+                rise=vl[-1] / vl.min(), kept=stopped["history"].best_epoch + 1,
+                trained=len(stopped["history"].epochs), kept_val_acc=stopped["history"].final["val_acc"],
+                loss_kept=stopped["test_loss"], loss_last=full["test_loss"], acc_kept=stopped["test_acc"],
+                acc_last=full["test_acc"], wrong=full["wrong"], learned=full["learned"], full=full["history"])
 """),
 ("code", r"""
 SEEDS = lrc.sweeps.seeds(5)
@@ -182,55 +211,89 @@ print(f"{'seed':>5} {'wrong':>6} {'lowest val loss':>16} {'val loss':>9} {'best 
 print(f"{'':>5} {'labels':>6} {'at epoch':>16} {'last/min':>9} {'(at epoch)':>13} {'after':>8}"
       f" {'epoch':>5} {'kept epoch':>11} {'kept':>9} {'epoch 40':>9}")
 for seed in SEEDS:
-    full, acc_last, wrong = train_small(seed)
-    stopped, acc_kept, _ = train_small(seed, patience=10)
-    vl, va = full.column("val_loss"), full.column("val_acc")
-    rows.append(dict(lowest=int(vl.argmin()) + 1, kept=stopped.best_epoch + 1, trained=len(stopped.epochs),
-                     rise=vl[-1] / vl.min(), acc_kept=acc_kept, acc_last=acc_last, full=full, stopped=stopped))
-    print(f"{seed:>5} {wrong:>6.0%} {int(vl.argmin()) + 1:>16} {vl[-1] / vl.min():>9.2f}"
-          f" {f'{va.max():.3f} ({int(va.argmax()) + 1})':>13} {len(stopped.epochs):>8} {stopped.best_epoch + 1:>5}"
-          f" {stopped.final['val_acc']:>11.3f} {acc_kept:>9.3f} {acc_last:>9.3f}")
+    r = race(seed)
+    rows.append(r)
+    best_acc = f"{r['best_acc']:.3f} ({r['best_acc_epoch']})"
+    print(f"{seed:>5} {r['wrong']:>6.0%} {r['lowest']:>16} {r['rise']:>9.2f}"
+          f" {best_acc:>13} {r['trained']:>8} {r['kept']:>5}"
+          f" {r['kept_val_acc']:>11.3f} {r['acc_kept']:>9.3f} {r['acc_last']:>9.3f}")
 """),
 ("code", r"""
-col = lambda key: np.array([r[key] for r in rows], dtype=float)
-rise, kept_acc, last_acc = col("rise"), col("acc_kept"), col("acc_last")
-same = int(np.sum(col("kept") == col("lowest")))
-print(f"validation loss at epoch 40 ÷ its minimum: {rise.mean():.2f} ± {rise.std(ddof=1):.2f}")
-print(f"early stopping kept the epoch of lowest validation loss of the 40-epoch run in {same} of {len(rows)} runs,"
-      f" after {col('trained').mean():.0f} epochs on average instead of 40")
-print(f"test accuracy at the kept epoch (lowest val loss): {kept_acc.mean():.3f} ± {kept_acc.std(ddof=1):.3f}")
-print(f"test accuracy at epoch 40:                        {last_acc.mean():.3f} ± {last_acc.std(ddof=1):.3f}")
-gain = search.compare(kept_acc, last_acc, paired=True)
-print(f"kept − last, same seed: {gain['diff']:+.3f} ± {2 * gain['se']:.3f} (two standard errors)")
-overfit = search.compare(rise, np.ones_like(rise), paired=True)
-print("VERDICT:", "the validation loss clearly rises after its minimum: the nets overfit" if overfit["sign"] > 0
-      else "the validation loss does not rise beyond the spread: this run does not show overfitting")
+col = lambda key, rs=rows: np.array([r[key] for r in rs], dtype=float)
+
+def summary(rs):                             # evidence lines; returns (test loss rise, accuracy gain)
+    print(f"  validation loss at epoch 40 ÷ its minimum:   {pm(col('rise', rs), 2)}")
+    print(f"  early stopping kept the epoch of lowest validation loss of the 40-epoch run in"
+          f" {int(np.sum(col('kept', rs) == col('lowest', rs)))} of {len(rs)} runs, after"
+          f" {col('trained', rs).mean():.0f} epochs on average instead of 40")
+    print(f"  test loss      kept epoch {pm(col('loss_kept', rs))}   epoch 40 {pm(col('loss_last', rs))}")
+    print(f"  test accuracy  kept epoch {pm(col('acc_kept', rs))}   epoch 40 {pm(col('acc_last', rs))}")
+    rise = search.compare(col("loss_last", rs), col("loss_kept", rs), paired=True)
+    gain = search.compare(col("acc_kept", rs), col("acc_last", rs), paired=True)
+    print(f"  same seed, ± two standard errors: test loss epoch 40 − kept {rise['diff']:+.3f} ± {2 * rise['se']:.3f},"
+          f" test accuracy kept − epoch 40 {gain['diff']:+.3f} ± {2 * gain['se']:.3f}")
+    return rise, gain
+
+print(f"noisy labels, {len(rows)} seeds (mean ± sd)")
+print(f"  wrong training labels the net predicts at epoch 40: {pm(col('learned'))}")
+print(f"  the epoch of best validation accuracy is the kept one in"
+      f" {int(np.sum(col('best_acc_epoch') == col('kept')))} of {len(rows)} runs")
+overfit, gain = summary(rows)
+learned = search.compare(col("learned"), np.full(len(rows), 0.5), paired=True)
+print("VERDICT:", "the nets learn most of the wrong labels by heart" if learned["sign"] > 0
+      else "the nets do not learn most of the wrong labels")
+print("VERDICT:", {1: "the nets overfit: at epoch 40 the held-out test loss is higher than at the kept epoch",
+                   -1: "the test loss is lower at epoch 40 than at the kept epoch: stopping came too early",
+                   0: "the test loss at epoch 40 and at the kept epoch differ by less than the spread"}[overfit["sign"]])
 print("VERDICT:", {1: "the weights early stopping kept score a higher test accuracy than the last epoch's",
                    -1: "the last epoch's weights score a higher test accuracy than the kept ones",
                    0: "kept and last weights differ in test accuracy by less than the spread"}[gain["sign"]])
 """),
 ("code", r"""
 first = rows[0]
-fig, ax = plt.subplots(figsize=(6.5, 3.6))
+fig, ax = plt.subplots(figsize=(7, 4))
 for r in rows[1:]:
     ax.plot(r["full"].column("epoch") + 1, r["full"].column("val_loss"), color="tab:orange", lw=0.8, alpha=0.35)
 ax.plot(first["full"].column("epoch") + 1, first["full"].column("train_loss"), color="tab:blue",
-        label="training (its labels, wrong ones included)")
+        label=f"training, seed {SEEDS[0]} (epoch's mean, on its noisy labels)")
 ax.plot(first["full"].column("epoch") + 1, first["full"].column("val_loss"), color="tab:orange",
-        label="validation (faint: the other seeds)")
-ax.axvline(first["kept"], color="k", ls="--", label="kept by early stopping")
-ax.axvline(first["trained"], color="0.5", ls=":", label="early stopping stopped")
-ax.set(yscale="log", xlim=(0.5, 40.5), xlabel="epoch", ylabel="loss",
+        label=f"validation, seed {SEEDS[0]} (faint: other seeds)")
+ax.axvline(first["kept"], color="k", ls="--", label=f"seed {SEEDS[0]}: epoch kept by early stopping")
+ax.axvline(first["trained"], color="0.5", ls=":", label=f"seed {SEEDS[0]}: early stopping stopped")
+ax.set(yscale="log", xlim=(0.5, 40.5), xlabel="epoch", ylabel="cross-entropy loss",
        title="200 images, 30 % relabelled at random, MLP, Adam η = 1e-2")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="lower left")
 plt.show()
 """),
 ("md", r"""
 Read the table's labels closely. *Best val acc* is the highest validation accuracy of any
-epoch, often not the epoch early stopping keeps (that one has the lowest validation
-*loss*); and both are chosen on the validation split, so both flatter the model. The honest
-comparison is the test accuracy of the two sets of weights.
+epoch, not necessarily the epoch early stopping keeps (that one has the lowest validation
+*loss*; the summary counts how often the two agree); and both are chosen on the validation
+split, so both flatter the model. The same goes for *val loss last/min*: the minimum of a
+noisy curve sits below its typical level, so that ratio is 1 or more even when nothing
+overfits. The honest comparison is the test loss and accuracy of the two sets of weights,
+measured on a split that chose nothing.
 
+**The control: clean labels.** Early stopping should buy something only when training
+overfits. Repeat the race on the same seeds, net and budget, with no label replaced:
+"""),
+("code", r"""
+control = [race(seed, share=0.0) for seed in SEEDS]
+print(f"clean labels, {len(control)} seeds (mean ± sd)")
+overfit_clean, gain_clean = summary(control)
+buys = search.compare(col("acc_kept") - col("acc_last"), col("acc_kept", control) - col("acc_last", control))
+print(f"test accuracy bought by early stopping (kept − epoch 40): noisy labels {pm(col('acc_kept') - col('acc_last'))},"
+      f" clean labels {pm(col('acc_kept', control) - col('acc_last', control))}")
+print("VERDICT:", {1: "with clean labels as well, the test loss is higher at epoch 40 than at the kept epoch",
+                   -1: "with clean labels, the test loss is lower at epoch 40 than at the kept epoch",
+                   0: "with clean labels, the test loss at epoch 40 and at the kept epoch differ by less than the"
+                      " spread"}[overfit_clean["sign"]])
+print("VERDICT:", {1: "early stopping buys more test accuracy with noisy labels than with clean ones",
+                   -1: "early stopping buys more test accuracy with clean labels than with noisy ones",
+                   0: "what early stopping buys in test accuracy does not differ between noisy and clean labels"
+                      " beyond the spread"}[buys["sign"]])
+"""),
+("md", r"""
 ## 4. Reading the curves
 
 The same network, now on the full training split with clean labels, trained with plain SGD
@@ -267,14 +330,11 @@ for lr in rates:
 widgets.curve_picker({lr: runs[float(lr), int(SEEDS_SGD[0])]["history"] for lr in rates}, chance=CHANCE)
 """),
 ("code", r"""
-def pm(values):                     # "mean ± sd" (a diverged run makes it inf or nan)
-    with np.errstate(invalid="ignore"):
-        return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
-
-print(f"mean ± sd over {len(SEEDS_SGD)} seeds; chance level ln 10 = {CHANCE:.3f}")
-print(f"{'η':>6} {'highest loss':>12} {'loss, last':>14} {'first-layer grad':>17} {'dead':>5} {'val acc':>14}"
+print(f"mean ± sd over {len(SEEDS_SGD)} seeds, except 'highest loss': the highest of any step of any seed;"
+      f" chance level ln 10 = {CHANCE:.3f}")
+print(f"{'η':>6} {'highest loss':>12} {'loss, last':>14} {'first-layer grad':>17} {'dead units':>10} {'val acc':>14}"
       f"  reading (seeds)")
-print(f"{'':>6} {'(any step)':>12} {'10 steps':>14} {'end ÷ start':>17} {'units':>5} {'last epoch':>14}")
+print(f"{'':>6} {'(any step)':>12} {'10 steps':>14} {'end ÷ start':>17} {'(%)':>10} {'last epoch':>14}")
 for lr in rates:
     rs = [runs[float(lr), int(s)] for s in SEEDS_SGD]
     hs = [r["history"] for r in rs]
@@ -282,7 +342,7 @@ for lr in rates:
     counted = ", ".join(f"{x} ({readings.count(x)} of {len(rs)})" for x in sorted(set(readings), key=readings.count,
                                                                                    reverse=True))
     print(f"{lr:>6.2g} {max(np.max(h.losses) for h in hs):>12.3g} {pm([np.mean(h.losses[-10:]) for h in hs]):>14}"
-          f" {pm([r['grad'] for r in rs]):>17} {np.mean([r['dead'] for r in rs]):>5.0%}"
+          f" {pm([r['grad'] for r in rs]):>17} {pm([100 * r['dead'] for r in rs], 0):>10}"
           f" {pm([h.epochs[-1]['val_acc'] for h in hs]):>14}  {counted}")
 """),
 ("md", r"""
@@ -291,20 +351,34 @@ second-highest, far above the best, seed by seed:
 """),
 ("code", r"""
 low, high = float(rates[0]), float(rates[7])
-fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+both_at_chance = all(abs(np.mean(runs[lr, int(s)]["history"].losses[-10:]) - CHANCE) < 0.05 * CHANCE
+                     for lr in (low, high) for s in SEEDS_SGD)
+fig, (ax_loss, ax_zoom, ax_grad) = plt.subplots(1, 3, figsize=(14, 3.6), layout="constrained")
+h0 = runs[low, int(SEEDS_SGD[0])]["history"]
+steps_per_epoch = len(h0.losses) // len(h0.epochs)
 for lr, color in [(low, "tab:blue"), (high, "tab:red")]:
     for i, seed in enumerate(SEEDS_SGD):
         h = runs[lr, int(seed)]["history"]
-        label = f"η = {lr:.2g}" if i == 0 else None
-        ax_loss.plot(h.losses, color=color, lw=0.9, label=label)
-        ax_grad.plot(h.grad_norms, color=color, lw=0.9, label=label)
-ax_loss.axhline(CHANCE, color="k", ls=":", lw=1, label="chance level, ln 10")
+        step = np.arange(1, len(h.losses) + 1)
+        label = f"η = {lr:.2g} ({len(SEEDS_SGD)} seeds)" if i == 0 else None
+        for ax in (ax_loss, ax_zoom):
+            ax.plot(step, h.losses, color=color, lw=0.9, label=label)
+        ax_grad.plot(step, h.grad_norms, color=color, lw=0.9, label=label)
+for ax in (ax_loss, ax_zoom):
+    ax.axhline(CHANCE, color="k", ls=":", lw=1, label="chance level, ln 10")
+last_epoch = np.concatenate([runs[lr, int(s)]["history"].losses[-steps_per_epoch:] for lr in (low, high)
+                             for s in SEEDS_SGD])
+pad = 0.1 * np.ptp(np.r_[last_epoch, CHANCE])
 ax_loss.set(yscale="log", ylim=(CHANCE / 1.5, None), xlabel="step", ylabel="training loss (minibatch)",
-            title="Loss: both end at chance level")
+            title="Loss: the too-high run spikes first")
+ax_zoom.set(xlim=(len(step) - steps_per_epoch + 0.5, len(step) + 0.5),
+            ylim=(min(last_epoch.min(), CHANCE) - pad, max(last_epoch.max(), CHANCE) + pad),
+            xlabel="step (last epoch)", ylabel="training loss (minibatch)",
+            title="Last epoch, zoomed: " + ("both at chance" if both_at_chance else "not both at chance"))
 ax_grad.set(yscale="log", xlabel="step", ylabel="gradient norm, all parameters (minibatch)",
             title="Gradient: the too-high run's collapses")
-ax_loss.legend(fontsize=8)
-ax_grad.legend(fontsize=8)
+for ax in (ax_loss, ax_zoom, ax_grad):
+    ax.legend(fontsize=8)
 plt.show()
 
 def measure(lr, key):
@@ -317,25 +391,28 @@ for lr, name in [(low, "too low "), (high, "too high")]:
     print(f"η = {lr:<6.2g} ({name}): loss at the end {last.mean():.3f} ± {last.std(ddof=1):.3f},"
           f" highest {peak.mean():.3g} ± {peak.std(ddof=1):.2g}; first-layer gradient end ÷ start"
           f" {measure(lr, 'grad').mean():.3f} ± {measure(lr, 'grad').std(ddof=1):.3f};"
-          f" dead units {measure(lr, 'dead').mean():.0%}")
-both_at_chance = all(abs(np.mean(runs[lr, int(s)]["history"].losses[-10:]) - CHANCE) < 0.05 * CHANCE
-                     for lr in (low, high) for s in SEEDS_SGD)
+          f" dead units {pm(100 * measure(lr, 'dead'), 0)} %")
 alive = search.compare(measure(low, "grad"), measure(high, "grad"))
+died = search.compare(measure(high, "dead"), measure(low, "dead"))
 print("VERDICT:", "both runs end at chance level" if both_at_chance else "the two runs do not both end at chance level")
-print("VERDICT:", "the too-high run lost its gradient (its hidden units died), the too-low run kept it"
-      if alive["sign"] > 0 else "the gradients of the two runs do not differ beyond the spread")
+print("VERDICT:", "the too-high run lost its first-layer gradient, the too-low run kept more of it"
+      if alive["sign"] > 0 else "the first-layer gradients of the two runs do not differ beyond the spread")
+print("VERDICT:", "the too-high run has more dead hidden units than the too-low run" if died["sign"] > 0
+      else "the two runs' shares of dead hidden units do not differ beyond the spread")
 """),
 ("md", r"""
 **Why the high rate ends at chance.** The first steps are so large that the loss spikes far
 above ln 10. Those steps push the first layer's biases and weights so far that most ReLU
 units output 0 for every image (the *dead units* column). A unit that outputs 0 everywhere
-passes no gradient back, so it never comes back: the first layer's gradient is zero (the
-table's *first-layer gradient* column), and all that still trains are the output biases,
-which can learn no more than how often each digit occurs: chance level. The small gradient
-left in the right-hand plot is theirs. Training longer cannot fix it.
+passes no gradient back, so it never comes back: the first layer's gradient falls to about
+zero (the table's *first-layer gradient* column), and once every unit is dead all that still
+trains are the output biases, which can learn no more than how often each digit occurs:
+chance level. The small gradient left in the right-hand plot is theirs. Training longer
+cannot fix it. Where a few units survive a spike, they keep some gradient (the first
+*spiked* row of the table can show it, in its spread), yet the loss still sits near chance.
 
 **The rule.** Compare where the loss sits with ln(number of classes):
-- **at ln C, never above it, creeping down, gradient about its starting size:** η too low.
+- **at ln C, never far above it, creeping down, gradient about its starting size:** η too low.
   Raise it (by 3 to 10×).
 - **above ln C first (a spike), then flat at ln C, gradient near zero, units dead:** η too
   high. Lower it (by 10×) and *restart* from fresh weights: the dead net will not recover.
