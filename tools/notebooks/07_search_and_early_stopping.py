@@ -26,9 +26,13 @@ print(f"{len(Xtr)} training, {len(Xva)} validation and {len(Xte)} test images (8
 ("md", r"""
 **Three splits, three jobs.** The training split fits the weights. The validation split
 *chooses*: the learning rate, the weight decay, the epoch to keep. Once a split has chosen,
-its score is no longer an honest estimate of the chosen setting: the setting won partly
-because it was lucky on exactly those images. So the final number is measured once, at the
-end, on the test split, which took no part in any choice.
+its score is no longer an honest estimate of the chosen setting: among many candidates, the
+one with the lowest validation score tends to be one whose score was pushed down by chance
+on exactly those images, so the winning score is biased low (how much depends on how many
+candidates competed and how noisy each score is). So the final number is measured once, at
+the end, on the test split, which took no part in any choice. The two splits also hold
+different images, so their scores differ for that reason too; a single comparison below cannot
+tell the two causes apart.
 
 ## 1. The objective: validation loss after a short training
 
