@@ -165,3 +165,16 @@ def test_lesson_verdicts_are_words_decided_by_checks():
     assert code.count("if real(") + code.count("clear = all(real(") >= 3
     # the stop-rule verdict is about tests that did not stop and ended at or above ln 10
     assert "t.stopped_at < 0 and t.smoothed[-1] >= LN10" in code
+
+
+def test_lesson_checks_each_spread_verdict_against_the_spread_and_labels_what_it_counts():
+    code = lesson_code()
+    # smoothing vs no smoothing: the ratio of spreads is checked by resampling the seeds, not by a fixed factor
+    assert "ratio_low > 1" in code and "1.5 * scatter" not in code
+    assert "np.random.default_rng(int(SEEDS[0]))" in code
+    # "at chance" counts runs at most twice chance or diverged, and the column says so
+    assert "at_chance = ~(acc > 2 * CHANCE)" in code and "runs ≤ 2× chance" in code
+    # the β table counts the steps run, stopped or not
+    assert "steps before the stop" not in code
+    # where the steepest pick sat on its own curve is measured, not asserted
+    assert "where = cnn_picks[:, steep]" in code
