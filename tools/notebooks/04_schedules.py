@@ -27,7 +27,7 @@ from lrcourse import landscapes, plotting, schedules as S, widgets
 - constant: η_t = η₀
 - time-based: **η_{n+1} = η_n / (1 + d·n)**, a recursion on the previous rate
 - inverse-time (Keras' name): η_n = η₀ / (1 + d·n), a closed form
-- step decay: η_n = η₀ · d^⌊(1+n)/r⌋
+- step decay: η_n = η₀ · d^⌊(1+n)/r⌋, with drop factor d (0 < d < 1) and one drop every r steps
 - exponential: η_n = η₀ · e^(−d·n)
 - inverse scaling (scikit-learn's `invscaling`): η_n = η₀ / (n + 1)^p
 
@@ -126,8 +126,10 @@ well that η₀ happens to suit each. So the race is run like this:
 
 - **shapes**: every schedule keeps the shape of its tab's starting sliders (printed below);
   only η₀ (the peak rate) is tuned;
-- **tuning**: for each schedule, η₀ is swept over the same grid; each point is the mean over
-  64 noisy runs (one broadcast call) of each run's average loss over its last 50 of 300 steps;
+- **tuning**: for each schedule, η₀ is swept over the same grid (printed below; it must be
+  fine, or the race ranks grid points instead of schedules); each point is the mean over the
+  tuning runs (their number is in the figure's title, one broadcast call) of each run's average
+  loss over its last 50 of 300 steps;
 - **measuring**: each schedule is then run at its own best η₀ on *fresh* noise, a few thousand
   runs, so the luck of the tuning runs does not flatter the winner. All schedules see the same
   noise, so a difference between two of them is measured run by run (a paired difference);
@@ -138,9 +140,9 @@ well that η₀ happens to suit each. So the race is run like this:
 bowl = landscapes.Quadratic.from_condition(10.0, L=2.0)    # curvatures 0.2 and 2, along the axes
 SIGMA, STEPS, TAIL, X0 = 2.0, 300, 50, np.array([3.0, 3.0])
 TUNE_SEED, TEST_SEED = lrc.sweeps.seeds(2)
-ETAS = np.geomspace(0.01, 1.5, 13)                           # the tuning grid for η₀
+ETAS = np.geomspace(0.01, 1.5, 25)                           # the tuning grid for η₀
 Z = 3.0                                                      # "real" = more than Z standard errors
-RUNS, TUNE_RUNS = 4096, 64                                   # runs per measurement / per tuning point
+RUNS, TUNE_RUNS = 4096, 256                                  # runs per measurement / per tuning point
 
 SHAPES = {                                                   # η₀ -> schedule, as the tabs start
     "constant": lambda lr: S.constant(lr),
@@ -202,6 +204,7 @@ def tune(make, runs=TUNE_RUNS):
     return ETAS[int(np.argmin(curve[:, 0]))], curve
 
 
+print(f"η₀ grid: {ETAS.size} values from {ETAS[0]:g} to {ETAS[-1]:g}, each {ETAS[1] / ETAS[0]:.2f} times the one before")
 print("the shapes, written out at η₀ = 0.1:")
 for name, make in SHAPES.items():
     print(f"  {name:<16} {S.describe(make(0.1))}")
@@ -223,7 +226,8 @@ for ax, group in zip(axes, groups):
     ax.set(xscale="log", yscale="log", xlabel="η₀ (peak rate)", ylim=(0.03, 10))
     ax.legend(fontsize=8)
 axes[0].set(ylabel=f"mean loss, last {TAIL} of {STEPS} steps")
-fig.suptitle(f"final loss against η₀ (tuning runs, mean ± s.e. of {TUNE_RUNS} runs; big dot = each schedule's best η₀)")
+fig.suptitle(f"loss over the last {TAIL} of {STEPS} steps against η₀ (tuning runs, mean ± s.e. of {TUNE_RUNS} runs;\n"
+             "big dot = each schedule's best η₀; a curve stops where a run diverged)")
 plt.show()
 """),
 ("code", r"""
@@ -238,7 +242,8 @@ for name in order:
     rank[name] = tier
 versus = {name: compare(v, measured["constant"]) for name, v in measured.items() if name != "constant"}
 
-print(f"{'schedule':<16} {'best η₀':>8}   mean loss ± s.e. ({RUNS} fresh runs)   minus constant ± s.e.   rank")
+print(f"loss = each run's mean loss over its last {TAIL} of {STEPS} steps; {RUNS} fresh runs per schedule")
+print(f"{'schedule':<16} {'best η₀':>8}   mean loss ± s.e.                      minus constant ± s.e.   rank")
 for name in order:
     m, se = mean_se(measured[name])
     d, dse = mean_se(measured[name] - measured["constant"])
@@ -247,14 +252,21 @@ print("best η₀ at the edge of the grid (widen it!):", edge if edge else "none
 for outcome, what in [("below", "below the tuned constant rate"), ("above", "above the tuned constant rate"),
                       ("tied", "level with the tuned constant rate, within the spread")]:
     verdict("each at its own best η₀", [n for n in versus if versus[n] == outcome], what)
+warm = {"below": "lowers the loss", "above": "costs loss", "tied": "changes nothing within the spread"}
+print(f"VERDICT: on this bowl, putting a warm-up in front of cosine {warm[compare(measured['warmup'], measured['cosine'])]}"
+      " (each at its own best η₀)")
 """),
 ("md", r"""
 Read the table with its spread. The rank column starts a new rank only where the gap to the
 previous rank's leader is larger than three standard errors, so schedules with the same rank
 cannot be told apart by this experiment: the order inside a rank is noise. The same holds for
 the verdict lines, which compare every schedule with the tuned constant rate run by run. Note
-which schedules lose even at their best η₀: a schedule whose rate collapses early, or one that
-keeps returning to a high rate right up to the end, cannot finish at a low noise floor.
+which schedules lose even at their best η₀: a schedule whose rate collapses early stops moving
+while the error (from the start, and from the noise of its early large steps) is still there,
+and one that keeps returning to a high rate right up to the end sits at a high noise floor;
+neither can finish low. The last verdict line asks whether a warm-up in front of cosine pays
+on this bowl, where nothing in the first steps needs protecting (in this shape the warm-up
+also pushes cosine's last 30 steps past the 300-step budget, so its anneal is cut short).
 
 ## 5. Why decay helps at a large η₀ and can hurt at a small one
 
@@ -341,10 +353,13 @@ worse = [n for n in small if small[n] == "above"]
 floor = mean_se(at[SMALL, "constant"]["runs"])[0]
 explained = all(at[SMALL, n]["left"] > floor for n in worse)
 less_sum = all(at[SMALL, n]["sum"] < at[SMALL, "constant"]["sum"] for n in worse)
-print("VERDICT: " + ("in every schedule that loses at the small η₀, the initial error left (theory) alone exceeds "
-                     "the constant rate's whole loss" if explained else
-                     "the initial error left does not explain every loss at the small η₀")
-      + ("; each of them has a smaller sum of rates than the constant rate" if less_sum else ""))
+if not worse:
+    print("VERDICT: no decay loses against the constant rate at the small η₀, so there is no loss to explain")
+else:
+    print("VERDICT: " + ("in every schedule that loses at the small η₀, the initial error left (theory) alone exceeds "
+                         "the constant rate's whole loss" if explained else
+                         "the initial error left does not explain every loss at the small η₀")
+          + ("; each of them has a smaller sum of rates than the constant rate" if less_sum else ""))
 """),
 ("md", r"""
 How to read the two blocks:
@@ -354,10 +369,11 @@ How to read the two blocks:
   some of the initial error behind wins.
 - **Small η₀.** The constant rate has reached its floor (the check above): it is *not* still
   converging. The decays that lose against it lose because their sum of rates Σ η_t is a
-  fraction of the constant rate's, too small to remove the initial error along the flat
-  direction (curvature 0.2): compare the column "initial error left" with the constant rate's
-  whole loss. Their noise part is lower, but that does not make up for it. Cosine keeps a
-  large rate for longer, so its Σ η_t is about half the constant's: it removes most of the
+  fraction of the constant rate's, too small to remove the initial error, above all along the
+  flat direction (curvature 0.2), where the error shrinks like exp(−2·λ·Σ η_t) with a λ ten
+  times smaller than along the steep one: compare the column "initial error left" with the
+  constant rate's whole loss. Their noise part is lower, but that does not make up for it.
+  Cosine keeps a large rate for longer, so its Σ η_t is about half the constant's: it removes most of the
   initial error *and* lowers the noise, and can end below the constant rate even here. The
   verdict lines say which way each decay went, measured.
 
@@ -368,9 +384,12 @@ trade-off is best.
 
 ## 6. Warm-up, one-cycle, cosine with warm restarts
 
-Warm-up ramps η up over the first steps (useful when early gradients are large or
-statistics such as Adam's are not settled yet); `S.warmup(any_schedule, steps)` puts it in
-front of anything. One-cycle rises to a peak then anneals far below the start.
+Warm-up ramps η up over the first steps. It is used where the first steps are the dangerous
+ones, as in deep networks whose early gradients are large or whose optimizer statistics
+(Adam's) are not settled yet; this lesson does not measure that case, and on the noisy bowl of
+section 4 the race's last verdict line says what a warm-up in front of cosine did there.
+`S.warmup(any_schedule, steps)` puts it in front of anything. One-cycle rises to a peak then
+anneals far below the start.
 `CosineAnnealingLR` in PyTorch keeps going after T_max and rises again; `S.cosine` holds η_min
 unless you pass `periodic=True`.
 """),
@@ -482,15 +501,18 @@ for name in ["cosine restarts", "cyclic"]:
     else:
         at_large = "its runs settle, but not reliably in the deepest well"
     print(f"VERDICT: {name} {at_small}; at the large peaks {at_large}")
+best_share = max(share(settled & (well == deepest))[0] for settled, well in runs.values())
+print("VERDICT: " + ("even the best schedule and peak bring only a minority of the starts to the deepest well"
+                     if best_share < 0.5 else "at its best peak, a schedule brings most starts to the deepest well"))
 print("VERDICT: a constant rate at a large peak " + (
     "leaves most runs unsettled, so the fall back to a small rate is what lets a run settle"
     if not any(mostly_settled("constant at the peak", p) for p in large_peaks) else "lets most runs settle as well"))
 """),
 ("md", r"""
 So a high rate now and then can carry a run out of a poor well, and the fall back to a small
-rate is what lets it settle in the next one. The table also shows the limits: only a minority
-of starts reach the deepest well, small peaks change nothing, and a schedule whose last stretch
-is still at a high rate has not settled when the budget ends.
+rate is what lets it settle in the next one. The table and the verdicts also show the
+limits: how many starts reach the deepest well at best, that small peaks change nothing, and
+that a schedule whose last stretch is still at a high rate has not settled when the budget ends.
 
 ## 9. Reduce on plateau
 
@@ -508,8 +530,8 @@ r = lrc.run(dw, lrc.GD(lr=plateau), x0=[1.2, 0.5], steps=100)
 control = lrc.run(dw, lrc.GD(lr=0.28), x0=[1.2, 0.5], steps=100)
 well = int(np.argmin(np.linalg.norm(dw.minimizers - control.x, axis=1)))
 f_well, curv = float(dw.value(dw.minimizers[well])), float(dw.hessian(dw.minimizers[well])[0, 0])
-print(f"curvature along x in that well {curv:.2f}: η·λ = {0.28 * curv:.3f}, so the error along x shrinks "
-      f"by |1 − η·λ| = {abs(1 - 0.28 * curv):.3f} per step")
+print(f"the well's minimum: loss {f_well:.4f} at x = {dw.minimizers[well][0]:.3f}; curvature along x there {curv:.2f}: "
+      f"η·λ = {0.28 * curv:.3f}, so the error along x shrinks by |1 − η·λ| = {abs(1 - 0.28 * curv):.3f} per step")
 
 fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=(11, 3.8))
 plotting.loss_curve(ax_l, control.losses, f_min=f_well, label="constant η = 0.28", color="0.5")
@@ -530,13 +552,60 @@ print("VERDICT: " + ("cutting the rate when the loss stalled finished the conver
                      if gap_plateau < gap_constant / 100 else "cutting the rate did not speed up the convergence here"))
 """),
 ("md", r"""
-Notice that the rate keeps being cut even after the first cut has fixed the oscillation. With
-PyTorch's default `threshold_mode="rel"` an improvement counts only if the loss falls below
-best·(1 − 10⁻⁴), and this loss converges to a value near 0.29, not 0: once the loss is close to
-its minimum, every improvement is smaller than that threshold, so the schedule sees a plateau
-and cuts again. On a loss whose minimum is far from zero, use `threshold_mode="abs"` or watch
-the *gap* to a known floor.
+What did the rule call a plateau? The loss was still falling at every evaluation that the
+rule counted as "no improvement". With PyTorch's default `threshold_mode="rel"` a loss counts
+as an improvement only if it is below best·(1 − 10⁻⁴), where best is the lowest loss counted
+so far. This loss converges to the well's minimum (printed above), not to 0, so 10⁻⁴ of it is
+a fixed step in loss; once the crawl stays within that step of the best loss for `patience` + 1
+evaluations, the rule cuts. Then notice that the
+rate keeps being cut after the first cut has fixed the oscillation: by then the loss sits at
+its minimum and nothing can improve any more, so the rule halves the rate every `patience` + 1
+evaluations, whatever the threshold (`min_lr` puts a floor under it). The next cell checks
+both readings, with two controls: the threshold set to 0 (every decrease counts) and the
+absolute mode with the default threshold 10⁻⁴.
+"""),
+("code", r"""
+def plateau_run(**options):
+    rule = S.ReduceOnPlateau(0.28, factor=0.5, patience=3, **options)
+    result = lrc.run(dw, lrc.GD(lr=rule), x0=[1.2, 0.5], steps=100)
+    return result, np.flatnonzero(np.diff(result.lrs)) + 1
 
+
+first = cuts[0]                                   # update `first` is the first with the lower rate
+replay = S.ReduceOnPlateau(0.28, factor=0.5, patience=3)
+for loss in r.losses[1:first + 1]:                # the losses the rule saw before it cut
+    replay.step(loss)
+needed, fell = replay.best * replay.threshold, replay.best - r.losses[first]
+bad = np.arange(first - replay.patience, first + 1)          # the evaluations counted as no improvement
+steps_down = r.losses[bad - 1] - r.losses[bad]
+falling = bool(np.all(steps_down > 0))
+print(f"the {bad.size} losses counted as no improvement (after {bad[0]} to {bad[-1]} updates) "
+      + (f"each fell below the one before, by {steps_down.min():.1e} to {steps_down.max():.1e}" if falling
+         else "did not all fall"))
+print(f"but to count, a loss had to be best·1e-4 = {needed:.2e} below the best counted loss {replay.best:.6f}, "
+      f"and the last of them was only {fell:.2e} below it")
+at_min = int(np.argmax(r.losses - f_well <= 1e-12))
+print(f"the loss is first within 1e-12 of the minimum at step {at_min}; later cuts at steps {cuts[1:].tolist()}")
+print(f"{'control':<34}{'cuts at steps':<42}loss above the minimum after 100 steps")
+controls = {"default (rel, threshold 1e-4)": {}, "rel, threshold 0": dict(threshold=0.0),
+            "abs, threshold 1e-4": dict(threshold_mode="abs")}
+ran = {name: plateau_run(**options) for name, options in controls.items()}
+for name, (result, result_cuts) in ran.items():
+    print(f"{name:<34}{str(result_cuts.tolist()):<42}{result.losses[-1] - f_well:.1e}")
+zero_run, zero_cuts = ran["rel, threshold 0"]
+print("VERDICT: " + ("the first cut came from the threshold: with threshold 0 the rule never cuts and the loss is "
+                     "still crawling after 100 steps" if zero_cuts.size == 0 and zero_run.losses[-1] - f_well > 1e-12
+                     else "the first cut does not depend on the threshold here")
+      + ("; it cut while the loss was still falling, but by less than the threshold" if falling and fell < needed
+         else ""))
+print("VERDICT: " + ("every later cut came after the loss had reached its minimum, when nothing could improve"
+                     if np.all(cuts[1:] > at_min) else "some later cuts came while the loss was still falling"))
+abs_cuts = ran["abs, threshold 1e-4"][1]
+print("VERDICT: the absolute threshold 1e-4, " + ("larger" if 1e-4 > needed else "smaller")
+      + " than the relative one in this loss's units, " + ("cuts sooner" if abs_cuts.size and abs_cuts[0] < first
+                                                            else "does not cut sooner"))
+"""),
+("md", r"""
 ## Recap
 - A schedule is a function of the step; write it exactly and test it against the formula.
 - Time-based decay (recursion) collapses far faster than inverse-time decay (closed form).
@@ -546,6 +615,8 @@ the *gap* to a known floor.
 - With noisy gradients, decay lowers the noise floor; cut the rate too early and the sum of
   the rates is too small to remove the initial error. Restarts and cycles trade stability for
   exploration.
+- Reduce on plateau cuts when the loss falls by less than its threshold (by default a fraction
+  of the loss itself, not of the gap to the minimum), and keeps cutting once nothing can improve.
 
 **Exercise:** [exercises/04_schedules](../exercises/04_schedules/04_schedules.ipynb) (step decay and the time-based recursion, a schedule for a budget). Each task checks itself when you run its test cell; `hint("04.1")` helps when you are stuck.
 **Next:** `05_adaptive_methods.ipynb`.
