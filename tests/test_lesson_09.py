@@ -114,3 +114,8 @@ def test_a_fixed_level_has_no_spread():
     assert clearly_above([2.2, 2.25, 2.3], 0.8 * np.log(10))
     assert not clearly_above([1.2, 2.3, 2.3], 0.8 * np.log(10))
     assert not clearly_above([2.3], 1.0)                             # one value has no spread to check
+
+
+def test_the_speed_verdict_does_not_crash_when_no_rate_always_gets_there():
+    source = "\n".join(src for _, src, *_ in cells())
+    assert "if complete:" in source and "raise EPOCHS or TARGET" in source

@@ -152,3 +152,20 @@ def test_seeds_come_from_the_course_and_verdicts_are_words():
     assert "lrc.sweeps.seeds(" in text and "SEEDS = [" not in text and "manual_seed(0)" not in text
     for line in re.findall(r'print\("VERDICT[^\n]*', text):
         assert not re.search(r"\{[^}]*(mean|std|spread|:\.)[^}]*\}", line), line   # no measured numbers
+
+
+def test_claim_2_counts_never_as_slower_and_survives_a_rate_grid_where_nobody_gets_there():
+    src = source_of("RATES2, GOAL, MAX2")
+    assert "clearly_above(never_big[0]" in src          # a smallest rate that never gets there is slower, not dropped
+    assert "if not complete:" in src                      # no min() over an empty list
+
+
+def test_claim_3_verdicts_say_only_what_was_measured():
+    src = source_of("settled_small")
+    assert "basin they start in" not in src               # which basin a start lies in is not measured
+    assert "about half" not in src                        # the middle branch covers shares from 0.5 to 0.95
+
+
+def test_edge_of_stability_plots_the_loss_after_t_updates_at_step_t():
+    src = source_of("stack_sharpness(member_losses")
+    assert "b.plot(np.arange(STEPS5), losses5" in src     # losses5[t] is the loss before update t + 1
