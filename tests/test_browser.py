@@ -235,7 +235,8 @@ def test_dashboard_counts_match_the_notebooks():
     builders = set(widgets.__all__) - {"Dashboard", "log_slider", "schedule_tabs"}
     for name, expected in DASHBOARDS.items():
         # dashboards a notebook shows: built at the top level of a cell, not inside a loop
-        shown = re.findall(r"^(?:\w+ = )?widgets\.(\w+)\([^\n]*\)[ \t]*$", src[name], flags=re.M)
+        # (the call may continue over several lines, with calls nested one deep in its arguments)
+        shown = re.findall(r"^(?:\w+ = )?widgets\.(\w+)\((?:[^()]|\([^()]*\))*\)[ \t]*$", src[name], flags=re.M)
         calls = sum(f in builders for f in shown) + len(SCHEDULE_SLIDERS) * shown.count("schedule_tabs")
         assert calls == expected, name
     assert set(DASHBOARDS) == set(NOTEBOOKS)
