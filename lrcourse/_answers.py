@@ -127,6 +127,6 @@ def param_groups(model, lr_body, lr_head):
     "08.2": """
 def scaled_lr(base_lr, base_batch, batch, t, warmup):
     target = base_lr * batch / base_batch
-    return target * min(1.0, (t + 1) / warmup)
+    return base_lr + (target - base_lr) * min(t, warmup) / warmup
 """,
 }

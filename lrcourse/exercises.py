@@ -214,7 +214,12 @@ def _check_stability_limit(fn):
         if np.isclose(got, 1 / lam[-1]):
             raise Wrong("stability_limit returned 1/L: that rate reaches the minimum of the steep "
                         "direction in one step; the runs only diverge above 2/L.")
-        _close(got, theory.gd_stability_limit(lam[-1]), f"stability_limit for eigenvalues {np.round(lam, 3).tolist()}", rtol=1e-8)
+        limit = theory.gd_stability_limit(lam[-1])
+        if 0.95 * limit <= got < limit * (1 - 1e-8):
+            raise Wrong(f"stability_limit returned {got:.6g}, just below the limit {limit:.6g}. There is no "
+                        f"largest rate that converges: GD converges for every η below the limit, an open "
+                        f"interval. Return the limit itself, the upper end of that interval.")
+        _close(got, limit, f"stability_limit for eigenvalues {np.round(lam, 3).tolist()}", rtol=1e-8)
 
 
 @_task("01.3", "regime", "monotone, oscillating or diverging",
@@ -252,12 +257,36 @@ def _check_newton_step(fn):
         _close(got, expected, f"newton_step in {d} dimensions", rtol=1e-8, atol=1e-12)
 
 
-def _ref_armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4):
+def _ref_armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4, rule="armijo"):
+    """The reference search; ``rule`` names a common mistake in the condition, so the
+    checker can recognise it (the mistaken ones give up after 200 shrinks)."""
     g = grad(w)
     lr, f0, gg = lr0, f(w), float(g @ g)
-    while f(w - lr * g) > f0 - c * lr * gg:
+    for _ in range(200 if rule != "armijo" else 10_000):
+        trial = w + lr * g if rule == "uphill" else w - lr * g
+        bound = {"armijo": f0 - c * lr * gg, "uphill": f0 - c * lr * gg, "plus": f0 + c * lr * gg, "plain": f0,
+                 "norm": f0 - c * lr * np.sqrt(gg), "no_lr": f0 - c * gg, "no_c": f0 - lr * gg}[rule]
+        if f(trial) <= bound:
+            break
         lr *= beta
     return lr
+
+
+_ARMIJO_CONDITION = "f(w − η·g) ≤ f(w) − c·η·|g|² (g = grad(w), |g|² = g @ g)"
+_ARMIJO_MISTAKES = {
+    "plus": "the decrease term has the wrong sign: you accept f(w − η·g) ≤ f(w) + c·η·|g|², which lets the "
+            "loss rise. Along −g the loss falls at the rate |g|² (the directional derivative is −|g|²), and "
+            "Armijo asks for at least a fraction c of that fall: " + _ARMIJO_CONDITION + ".",
+    "plain": "you accept any decrease, f(w − η·g) ≤ f(w). Armijo asks for a sufficient decrease, at least a "
+             "fraction c of the fall η·|g|² that the slope promises: " + _ARMIJO_CONDITION + ".",
+    "norm": "the decrease term uses |g| where it needs |g|²: the slope of the loss along −g is the "
+            "directional derivative g·(−g) = −|g|², so the condition is " + _ARMIJO_CONDITION + ".",
+    "no_lr": "the decrease term lacks η: the promised fall grows with the step, c·η·|g|², not c·|g|². "
+             "The condition is " + _ARMIJO_CONDITION + ".",
+}
+_ARMIJO_NEVER = ("the condition never held, so η shrank to almost nothing. Check that the trial point is "
+                 "w − η·g (downhill, against the gradient) and that the fall you ask for is c·η·|g|² with the "
+                 "small factor c, not the whole η·|g|²: " + _ARMIJO_CONDITION + ".")
 
 
 @_task("02.2", "armijo", "backtracking line search",
@@ -268,24 +297,59 @@ def _check_armijo(fn):
     A = np.diag([1.0, 50.0])
     f = lambda w: 0.5 * w @ A @ w
     grad = lambda w: A @ w
+    B = np.diag([1.0, 4.0])
+    fb = lambda w: 0.5 * w @ B @ w
+    gradb = lambda w: B @ w
     rosen = lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
     rosen_grad = lambda w: np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)])
-    for func, g, w, kw in [(f, grad, np.array([1.0, 1.0]), {}),
-                           (f, grad, np.array([-2.0, 0.1]), {"beta": 0.7}),
-                           (rosen, rosen_grad, np.array([-1.2, 1.0]), {"lr0": 0.1, "c": 0.3})]:
-        expected = _ref_armijo(func, g, w, **kw)
-        got = _number(_call(fn, "armijo", func, g, w.copy(), **kw), "armijo(...)")
-        if np.isclose(got, kw.get("lr0", 1.0)) and not np.isclose(expected, got):
-            raise Wrong(f"armijo returned lr0 = {got:g} without backtracking: at that rate the "
-                        f"loss does not fall enough, so shrink it.")
-        _close(got, expected, f"armijo from w={w.tolist()} with {kw or 'defaults'}", rtol=1e-12)
+    # The last three cases tell the usual mistakes in the condition apart (a large c shows them).
+    cases = [(f, grad, np.array([1.0, 1.0]), {}),
+             (f, grad, np.array([-2.0, 0.1]), {"beta": 0.7}),
+             (rosen, rosen_grad, np.array([-1.2, 1.0]), {"lr0": 0.1, "c": 0.3}),
+             (fb, gradb, np.array([0.3, 0.1]), {"lr0": 2.0, "c": 0.5}),
+             (fb, gradb, np.array([0.3, 0.1]), {"lr0": 2.0, "c": 0.5, "beta": 0.8}),
+             (fb, gradb, np.array([2.0, 1.0]), {"lr0": 2.0, "c": 0.3})]
+    got = [_number(_call(fn, "armijo", func, g, w.copy(), **kw), "armijo(...)") for func, g, w, kw in cases]
+    if any(np.shape(x) != () for x in got):
+        raise Wrong("armijo should return one number, the accepted step η (not the new point w − η·g).")
+    expected = [_ref_armijo(func, g, w, **kw) for func, g, w, kw in cases]
+    bad = [i for i in range(len(cases)) if not np.isclose(got[i], expected[i], rtol=1e-12, atol=0)]
+    if not bad:
+        return
+    i = bad[0]
+    func, g, w, kw = cases[i]
+    lr0, beta, c = kw.get("lr0", 1.0), kw.get("beta", 0.5), kw.get("c", 1e-4)
+    where = f"armijo from w={w.tolist()} with {kw or 'defaults'} returned η = {float(got[i]):.6g}, expected {expected[i]:.6g}"
+    tiny = lambda x: x <= 1e-9
+    for rule, message in _ARMIJO_MISTAKES.items():
+        theirs = [_ref_armijo(fc, gc, wc, **kc, rule=rule) for fc, gc, wc, kc in cases]
+        if all((tiny(a) and tiny(b)) or np.isclose(a, b, rtol=1e-9) for a, b in zip(got, theirs)):
+            raise Wrong(f"{where}: {message}")
+    if float(got[i]) <= 1e-9 * lr0:
+        raise Wrong(f"{where}: {_ARMIJO_NEVER}")
+    if np.isclose(got[i], lr0) and not np.isclose(expected[i], got[i]):
+        raise Wrong(f"{where}: it returned lr0 without backtracking, but at that rate the loss does not "
+                    f"fall enough, so shrink it.")
+    if np.isclose(got[i], expected[i] * beta):
+        raise Wrong(f"{where}: one shrink too many. Test the condition before you shrink η, and return the "
+                    f"first η in lr0, lr0·β, lr0·β², … that satisfies {_ARMIJO_CONDITION}.")
+    if expected[i] < lr0 and np.isclose(got[i], expected[i] / beta):
+        raise Wrong(f"{where}: one shrink too few. At η = {float(got[i]):.6g} the condition "
+                    f"{_ARMIJO_CONDITION} still fails; return the η that passes.")
+    gw = g(w)
+    lhs, rhs = func(w - got[i] * gw), func(w) - c * got[i] * float(gw @ gw)
+    if lhs > rhs:
+        raise Wrong(f"{where}: at your η the condition {_ARMIJO_CONDITION} fails "
+                    f"(left side {lhs:.6g} > right side {rhs:.6g}), so keep shrinking.")
+    raise Wrong(f"{where}: your η satisfies the condition, but a larger one of lr0, lr0·β, lr0·β², … "
+                f"(namely {expected[i]:.6g}) already did; return the first that passes.")
 
 
 # --------------------------------------------------------------------------- 03
 
 
 @_task("03.1", "heavy_ball_step", "the heavy-ball step",
-       ["The velocity remembers past steps: v ← μ·v − η·g.",
+       ["The velocity remembers past steps: v ← β·v − η·g (β: the momentum).",
         "Then the weights move by the new velocity: w ← w + v. Return both (w, v)."])
 def _check_heavy_ball(fn):
     rng = np.random.default_rng(3)
@@ -297,7 +361,7 @@ def _check_heavy_ball(fn):
         v_new = mu * v - lr * g
         if mu > 0 and _same(out[0], w - lr * (mu * v + g)):
             raise Wrong("that is PyTorch's convention (buffer ← μ·b + g; w ← w − η·b), which is "
-                        "task 03.2; here the velocity already includes η: v ← μ·v − η·g; w ← w + v.")
+                        "task 03.2; here the velocity already includes η: v ← β·v − η·g; w ← w + v.")
         _close(out[1], v_new, f"the new velocity v (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
         _close(out[0], w + v_new, f"the new weights w (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
 
@@ -319,9 +383,9 @@ def _check_pytorch_momentum(fn):
         _close(out[0], w - lr * b_new, f"the new weights (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
 
 
-@_task("03.3", "best_heavy_ball", "the optimal (η, μ) on a quadratic",
+@_task("03.3", "best_heavy_ball", "the optimal (η, β) on a quadratic",
        ["Polyak's tuning puts both ends of the spectrum [μ, L] on the same circle in the complex plane.",
-        "η* = (2/(√L + √μ))² and the momentum μ* = ((√κ − 1)/(√κ + 1))² with κ = L/μ.",
+        "η* = (2/(√L + √μ))² and the momentum β* = ((√κ − 1)/(√κ + 1))² with κ = L/μ (μ: the smallest curvature).",
         "Return the pair (lr, momentum)."])
 def _check_best_heavy_ball(fn):
     for L, mu in [(1.0, 0.01), (10.0, 1.0), (4.0, 4.0)]:
@@ -397,7 +461,19 @@ def budget_loss(schedule, steps: int) -> float:
     return float(np.mean(r.losses[-tail:]))
 
 
-BUDGET_TARGET = 0.07   # for 300 steps; the best constant rate reaches 0.080 (at η ≈ 0.04)
+BUDGET_TARGET = 0.07   # for 300 steps; below what the best constant rate reaches (best_constant_budget)
+_BEST_CONSTANT: dict = {}
+
+
+def best_constant_budget(steps: int = 300) -> tuple:
+    """``(η, loss)``: the constant rate with the lowest ``budget_loss`` over a grid of 40 rates
+    from 0.005 to 0.95 (geometric; 2/L = 1 is the stability limit), computed once per ``steps``."""
+    if steps not in _BEST_CONSTANT:
+        etas = np.geomspace(0.005, 0.95, 40)
+        losses = [budget_loss(schedules.constant(float(eta)), steps) for eta in etas]
+        i = int(np.argmin(losses))
+        _BEST_CONSTANT[steps] = (float(etas[i]), float(losses[i]))
+    return _BEST_CONSTANT[steps]
 
 
 @_task("04.3", "choose_schedule", "a schedule for a budget",
@@ -413,10 +489,13 @@ def _check_choose_schedule(fn):
                     f"got {type(sched).__name__}.")
     loss = budget_loss(sched, 300)
     if not math.isfinite(loss):
-        raise Wrong(f"with {sched!r} the run diverges: keep the peak rate below 2/L = 1.")
+        raise Wrong(f"with {schedules.describe(sched)} the run diverges: keep the peak rate below 2/L = 1.")
     if loss > BUDGET_TARGET:
-        raise Wrong(f"with {sched!r} the mean loss over the last 30 of 300 steps is {loss:.3g}; "
-                    f"the target is {BUDGET_TARGET} (no constant rate gets below 0.08).")
+        best_eta, best_loss = best_constant_budget(300)
+        raise Wrong(f"with {schedules.describe(sched)} the mean loss over the last 30 of 300 steps (32 runs) is {loss:.3g}; "
+                    f"the target is {BUDGET_TARGET}. The best constant rate on a grid of 40 rates reaches "
+                    f"{best_loss:.3g} (at η ≈ {best_eta:.2g}), so no constant rate passes: the schedule has to "
+                    f"beat it.")
 
 
 # --------------------------------------------------------------------------- 05
@@ -431,22 +510,42 @@ def _reference_adam(w, m, v, g, t, lr, beta1, beta2, eps):
        ["Update the two running averages first: m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g².",
         "t counts the updates done before this one, so this is update number t + 1: divide m by "
         "1 − β₁^(t+1) and v by 1 − β₂^(t+1).",
-        "w ← w − η·m̂/(√v̂ + ε). Return (w, m, v) with the uncorrected m and v."])
+        "w ← w − η·m̂/(√v̂ + ε), with ε added after the square root of the corrected v̂. "
+        "Return (w, m, v) with the uncorrected m and v: the next call corrects them again."])
 def _check_adam(fn):
     rng = np.random.default_rng(5)
     w, m, v = rng.normal(size=3), np.zeros(3), np.zeros(3)
     args = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+    b1, b2, lr, eps = args["beta1"], args["beta2"], args["lr"], args["eps"]
     for t in range(5):
         g = rng.normal(size=3) * 10.0 ** np.array([-3, 0, 2])
         out = _call(fn, "adam_step", w.copy(), m.copy(), v.copy(), g.copy(), t, **args)
         if not (isinstance(out, tuple) and len(out) == 3):
             raise Wrong("adam_step should return the triple (w, m, v).")
         expected = _reference_adam(w, m, v, g, t, **args)
+        m_new, v_new, n = expected[1], expected[2], t + 1
         if t == 0:
-            plain = w - args["lr"] * expected[1] / (np.sqrt(expected[2]) + args["eps"])
+            plain = w - lr * m_new / (np.sqrt(v_new) + eps)
             if _same(out[0], plain):
-                raise Wrong("adam_step has no bias correction: at t=0 divide m by 1 − β₁ and v by "
-                            "1 − β₂ (without it the first steps are too large by up to (1−β₁)^-1·(1−β₂)^½).")
+                # Without the corrections the step is too large by (1 − β₁ⁿ)/√(1 − β₂ⁿ) at update n.
+                updates = np.arange(1, 100001)
+                factor = (1 - b1 ** updates) / np.sqrt(1 - b2 ** updates)
+                peak = int(np.argmax(factor))
+                raise Wrong(f"adam_step has no bias correction: at t=0 divide m by 1 − β₁ and v by 1 − β₂. "
+                            f"Without it update n is too large by (1 − β₁ⁿ)/√(1 − β₂ⁿ): {factor[0]:.2f}× at "
+                            f"the first update and up to {factor[peak]:.2f}× (at update {peak + 1}) for "
+                            f"β₁ = {b1}, β₂ = {b2}.")
+        kingma_ba = w - lr * np.sqrt(1 - b2 ** n) / (1 - b1 ** n) * m_new / (np.sqrt(v_new) + eps)
+        if not _same(kingma_ba, expected[0]) and _same(out[0], kingma_ba):
+            raise Wrong("adam_step adds ε to √v before the correction (Kingma & Ba's ε̂ form, "
+                        "η·√(1 − β₂ⁿ)/(1 − β₁ⁿ)·m/(√v + ε̂)). This task, like PyTorch, adds ε after "
+                        "the square root of the corrected v̂: w − η·m̂/(√v̂ + ε).")
+        if not _same(out[1], m_new) and _same(out[1], m_new / (1 - b1 ** n)):
+            raise Wrong("adam_step returns the corrected m̂: return the running average m itself "
+                        "(uncorrected); the correction is applied afresh at every step.")
+        if not _same(out[2], v_new) and _same(out[2], v_new / (1 - b2 ** n)):
+            raise Wrong("adam_step returns the corrected v̂: return the running average v itself "
+                        "(uncorrected); the correction is applied afresh at every step.")
         if t > 0 and _same(out[0], _reference_adam(w, m, v, g, t - 1, **args)[0]):
             raise Wrong(f"adam_step uses β^t instead of β^(t+1): t={t} updates were done before "
                         f"this one, so this is update number {t + 1}.")
@@ -504,6 +603,20 @@ def _check_smooth(fn):
         if arr.shape == raw.shape and _same(arr, raw):
             raise Wrong("the average is not bias-corrected: its first values are far below the "
                         "losses (divide by 1 − β^(i+1)).")
+        seeded = np.empty_like(losses)          # the average started at losses[0] instead of 0
+        seeded[0] = losses[0]
+        for i in range(1, len(losses)):
+            seeded[i] = beta * seeded[i - 1] + (1 - beta) * losses[i]
+        if arr.shape == seeded.shape and _same(arr, seeded):
+            raise Wrong("your average starts at losses[0] and is not bias-corrected. That is a common "
+                        "way to start an average, but not the one asked for (nor the one "
+                        "lrcourse.lr_finder.smooth uses): start from avg = 0 and divide by 1 − β^(i+1) at "
+                        "position i. Both give smoothed[0] == losses[0], but from index 1 on they differ: "
+                        "yours keeps weight β^i on losses[0], the corrected one spreads the weight "
+                        "over all the losses seen so far.")
+        if arr.shape == seeded.shape and _same(arr, seeded / (1 - beta ** np.arange(1, 51))):
+            raise Wrong("your average starts at losses[0] and is then bias-corrected; the correction "
+                        "1 − β^(i+1) only fits an average that starts from avg = 0 (start there).")
         _close(got, lr_finder.smooth(losses, beta), f"smooth(losses, beta={beta})", rtol=1e-10)
 
 
@@ -644,17 +757,44 @@ def _check_param_groups(fn):
 
 
 @_task("08.2", "scaled_lr", "the linear scaling rule with warm-up",
-       ["Linear scaling: multiply the batch size by k, multiply the rate by k.",
-        "The target rate is base_lr·batch/base_batch; during warm-up, at step t < warmup, use the "
-        "fraction (t + 1)/warmup of it.",
-        "Return the rate for step t."])
+       ["Linear scaling: multiply the batch size by k = batch/base_batch, multiply the rate by k: "
+        "the target rate is base_lr·batch/base_batch.",
+        "The warm-up is a straight line from base_lr at t = 0 to the target at t = warmup (the same "
+        "ramp as schedules.warmup(schedules.constant(target), warmup, start_factor=base_batch/batch) "
+        "and PyTorch's LinearLR).",
+        "Return base_lr + (target − base_lr)·min(t, warmup)/warmup."])
 def _check_scaled_lr(fn):
-    for base_lr, base_batch, batch, warmup in [(0.1, 256, 1024, 5), (0.01, 32, 64, 1), (0.05, 128, 128, 10)]:
+    for base_lr, base_batch, batch, warmup in [(0.1, 256, 1024, 5), (0.1, 100, 400, 4), (0.01, 32, 64, 1),
+                                               (0.05, 128, 128, 10), (0.02, 16, 256, 50)]:
         target = base_lr * batch / base_batch
-        for t in (0, 2, warmup - 1, warmup, 3 * warmup):
-            expected = target * min(1.0, (t + 1) / warmup)
-            got = _number(_call(fn, "scaled_lr", base_lr, base_batch, batch, t, warmup), "scaled_lr(...)")
-            if t >= warmup and np.isclose(got, base_lr * math.sqrt(batch / base_batch)) and batch != base_batch:
-                raise Wrong("that is the square-root scaling rule; this task asks for the linear one.")
-            _close(got, expected, f"scaled_lr(base_lr={base_lr}, base_batch={base_batch}, batch={batch}, "
-                                  f"t={t}, warmup={warmup})", rtol=1e-12)
+        ramp = schedules.warmup(schedules.constant(target), warmup, start_factor=base_batch / batch)
+        call = f"scaled_lr(base_lr={base_lr}, base_batch={base_batch}, batch={batch}, t={{t}}, warmup={warmup})"
+        # after the warm-up first: a wrong target is the first thing to fix
+        for t in [3 * warmup, warmup + 1, warmup] + sorted({0, 1, warmup // 2, warmup - 1} - {warmup}):
+            expected = float(ramp(t))
+            got = float(_number(_call(fn, "scaled_lr", base_lr, base_batch, batch, t, warmup), "scaled_lr(...)"))
+            if np.isclose(got, expected, rtol=1e-12):
+                continue
+            what = call.format(t=t)
+            if batch != base_batch and t >= warmup and np.isclose(got, base_lr * math.sqrt(batch / base_batch)):
+                raise Wrong(f"{what}: that is the square-root scaling rule; this task asks for the linear one "
+                            f"(expected {expected:.6g}).")
+            if 0 < t < warmup and warmup > 1 and np.isclose(got, base_lr + (target - base_lr) * t / (warmup - 1)):
+                raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}. Your ramp reaches the target at "
+                            f"t = warmup − 1, one step early; here (as in schedules.warmup and LinearLR) it "
+                            f"reaches it at t = warmup.")
+            if t < warmup and np.isclose(got, target * min(1.0, (t + 1) / warmup)):
+                raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}. You ramp as (t + 1)/warmup, which "
+                            f"reaches the target one step early, at t = warmup − 1. Here (as in schedules.warmup "
+                            f"and LinearLR) t = 0 gives base_lr and the target is reached at t = warmup.")
+            if t < warmup and np.isclose(got, target * t / warmup):
+                raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}. Your ramp starts from 0; it should "
+                            f"start from base_lr (the small batch's rate) at t = 0.")
+            if t < warmup and np.isclose(got, target):
+                raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}: the full scaled rate already during "
+                            f"the warm-up. Ramp from base_lr at t = 0 to the target at t = warmup.")
+            if t >= warmup and np.isclose(got, base_lr):
+                raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}: after the warm-up the rate should "
+                            f"be the scaled one, base_lr·batch/base_batch.")
+            raise Wrong(f"{what}: expected {expected:.6g}, got {got:.6g}. The rate is base_lr at t = 0, rises in "
+                        f"a straight line to base_lr·batch/base_batch at t = warmup, and stays there.")

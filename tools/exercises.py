@@ -49,8 +49,10 @@ assert len(path) == 4 and np.allclose(path, [1.0, 0.5, 0.25, 0.125])
 assert abs(gd_path(1.0, 2.5, 1.0, 10)[-1]) > 50   # η·a > 2 diverges
 """),
          ("01.2", 2, r"""
-**Task 01.2.** Write `stability_limit(A)`: the largest learning rate for which gradient descent
-on L(w) = ½·wᵀAw converges (A symmetric, positive definite). Test it on the bowl below.""", r"""
+**Task 01.2.** Write `stability_limit(A)`: the stability limit of gradient descent on
+L(w) = ½·wᵀAw (A symmetric, positive definite), the rate η_max such that GD converges from every
+start for every 0 < η < η_max and not for η ≥ η_max. (There is no *largest* converging rate:
+the converging rates form an open interval, and η_max is its upper end.) Test it on the bowl below.""", r"""
 assert np.isclose(stability_limit(np.diag([0.5, 4.0, 2.0])), 0.5)
 R = np.array([[0.0, -1.0], [1.0, 0.0]])
 assert np.isclose(stability_limit(R @ np.diag([3.0, 0.3]) @ R.T), 2 / 3)
@@ -73,8 +75,10 @@ w = np.array([1.0, -2.0])
 assert np.allclose(newton_step(w, H @ w, H), 0.0)   # a quadratic is solved in one step
 """),
          ("02.2", 3, r"""
-**Task 02.2.** Write `armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4)`: backtracking line search.
-Return the first rate in lr0, lr0·β, lr0·β², … that satisfies Armijo's condition.""", r"""
+**Task 02.2.** Write `armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4)`: backtracking line search
+from the point `w` along −grad(w). Return the first rate η in lr0, lr0·β, lr0·β², … that satisfies
+Armijo's sufficient-decrease condition (section 3 of the lesson): the loss at the trial point
+must fall at least c times the decrease that the slope promises for a step η.""", r"""
 f = lambda w: float(w @ w)
 grad = lambda w: 2 * w
 assert armijo(f, grad, np.array([1.0, 1.0])) == 0.5
@@ -83,11 +87,11 @@ assert armijo(f, grad, np.array([1.0, 1.0]), lr0=0.25) == 0.25
         []),
     "03_momentum": (
         "03 · Momentum", "notebooks/03_momentum.ipynb",
-        "The heavy-ball step in both conventions, and the optimal pair (η, μ).",
+        "The heavy-ball step in both conventions, and the optimal pair (η, β) (β: momentum).",
         "",
         [("03.1", 2, r"""
 **Task 03.1.** Write `heavy_ball_step(w, v, g, lr, momentum)` in the heavy-ball form
-(v ← μ·v − η·g; w ← w + v), returning `(w, v)`.""", r"""
+(v ← β·v − η·g; w ← w + v, with β the momentum), returning `(w, v)`.""", r"""
 w, v = heavy_ball_step(np.array([1.0]), np.array([0.5]), np.array([2.0]), 0.1, 0.9)
 assert np.allclose(v, [0.25]) and np.allclose(w, [1.25])
 """),
@@ -100,7 +104,8 @@ assert np.allclose(b, [2.45]) and np.allclose(w, [0.755])
 """),
          ("03.3", 2, r"""
 **Task 03.3.** Write `best_heavy_ball(L, mu)` returning the optimal `(lr, momentum)` for a
-quadratic whose Hessian has eigenvalues in [μ, L].""", r"""
+quadratic whose Hessian has eigenvalues in [μ, L] (μ here is the smallest curvature, not the
+momentum).""", r"""
 lr, m = best_heavy_ball(100.0, 1.0)
 assert np.isclose(lr, 4 / 121) and np.isclose(m, (9 / 11) ** 2)
 """)],
@@ -125,7 +130,8 @@ assert np.isclose(time_based(1.0, 1.0, 4), 1 / 24)    # 1/((1 + 0)·(1 + 1)·(1 
 σ = 2). `budget_loss(schedule, steps)` measures a schedule: the mean loss over the last tenth
 of the run, averaged over 32 seeded runs. Write `choose_schedule(steps)` returning a schedule
 from `lrcourse.schedules` (imported as `S`) that reaches a mean loss below 0.07 with 300 steps.
-No constant rate does. Measure before you choose: `budget_loss(S.constant(0.05), 300)`.""", r"""
+No constant rate does (when a schedule misses the target, the check prints how close the best
+constant rate comes). Measure before you choose: `budget_loss(S.constant(0.05), 300)`.""", r"""
 assert budget_loss(choose_schedule(300), 300) < 0.07
 """)],
         [("a04_when_decay_helps", 2, r"""
@@ -134,8 +140,9 @@ assert budget_loss(choose_schedule(300), 300) < 0.07
 hurt, and why? Refer to the noise floor.""", r"""
 With noisy gradients a constant rate η stops improving at a noise floor roughly proportional to
 η. When η₀ is large the run reaches that floor early and decay helps: smaller steps later lower
-the floor. When η₀ is already small the run has not finished converging within the budget, so
-decaying it makes progress even slower and the constant rate wins.
+the floor. When η₀ is already small the constant rate sits at its own, low floor, and a decay
+that shrinks the rate quickly has too small a total Σηₜ to remove the initial error, so it ends
+above the constant; a slow decay such as cosine keeps enough Σηₜ and can still end below it.
 """)]),
     "05_adaptive_methods": (
         "05 · Adaptive methods", "notebooks/05_adaptive_methods.ipynb",
@@ -144,7 +151,10 @@ decaying it makes progress even slower and the constant rate wins.
         [("05.1", 3, r"""
 **Task 05.1.** Write `adam_step(w, m, v, g, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)`:
 one Adam update with bias correction, where `t` is the number of updates done before this
-one (0 for the first). Return `(w, m, v)`.""", r"""
+one (0 for the first), so this is update n = t + 1. Update m and v, correct them to
+m̂ = m/(1 − β₁ⁿ) and v̂ = v/(1 − β₂ⁿ), and step w ← w − η·m̂/(√v̂ + ε): ε goes outside the
+square root, added after the square root of the corrected v̂ (as in PyTorch). Return
+`(w, m, v)` with m and v uncorrected: the correction is applied afresh at every call.""", r"""
 w, m, v = adam_step(np.zeros(2), np.zeros(2), np.zeros(2), np.array([1e-4, 1e4]), 0, lr=0.1)
 assert np.allclose(w, [-0.1, -0.1], rtol=1e-3)   # the first step has size η whatever |g| is
 """),
@@ -166,8 +176,13 @@ assert np.allclose(ramp(0.001, 1.0, 4), [0.001, 0.01, 0.1, 1.0])
 """),
          ("06.2", 2, r"""
 **Task 06.2.** Write `smooth(losses, beta=0.98)`: the bias-corrected exponential moving average
-of the losses, one value per loss.""", r"""
+of the losses, one value per loss, as the range test uses it (and `lrcourse.lr_finder.smooth`).
+Start the average at 0, update it with every loss, avg ← β·avg + (1 − β)·loss, and return
+avg / (1 − β^(i+1)) at position i. The correction makes `smoothed[0] == losses[0]`; starting
+the average at `losses[0]` without the correction also gives that first value, but different
+values after it, so it does not count.""", r"""
 assert np.allclose(smooth([2.0, 2.0, 2.0], 0.9), [2.0, 2.0, 2.0])   # bias correction keeps a constant
+assert np.allclose(smooth([1.0, 0.0], 0.5), [1.0, 1.0 / 3.0])         # avg from 0: 0.5, then 0.25; / 0.5, / 0.75
 """),
          ("06.3", 2, r"""
 **Task 06.3.** Write `steepest(lrs, losses)`: the rate where the loss falls fastest against
@@ -196,16 +211,19 @@ assert abs(np.log10(lr) + 2) < 0.1 and value >= 0
          ("07.3", 2, r"""
 **Task 07.3.** Write `early_stop(val_losses, patience)` returning `(stop_epoch, best_epoch)`:
 training stops at the first epoch that is `patience` epochs past the best one without
-improving on it (or at the last epoch); the model to keep is the one from `best_epoch`.""", r"""
+improving on it (or at the last epoch); the model to keep is the one from `best_epoch`. Both are
+indices into `val_losses` (0-based: index 0 is the lesson's epoch 1).""", r"""
 assert tuple(early_stop([1.0, 0.9, 0.95, 0.96, 0.97, 0.5], 3)) == (4, 1)
 """)],
         [("a07_grid_or_random", 2, r"""
 **Question (graded by hand).** You tune the learning rate and the weight decay with 16 runs.
-Explain in two to four sentences why 16 random points usually beat a 4 × 4 grid.""", r"""
+Explain in two to four sentences when 16 random points beat a 4 × 4 grid, and when the
+advantage shrinks.""", r"""
 Usually one of the two settings, here the learning rate, matters much more than the other. A
 4 × 4 grid tries only 4 distinct learning rates, each repeated 4 times; 16 random points try 16
 distinct values of each, so the important dimension is covered four times more finely for the
-same cost.
+same cost. When every setting matters about equally, that advantage shrinks and may vanish within
+the seed-to-seed spread; it grows with the number of settings that hardly matter.
 """)]),
     "08_pytorch_in_practice": (
         "08 · PyTorch in practice", "notebooks/08_pytorch_in_practice.ipynb",
@@ -221,11 +239,19 @@ assert sorted(g["lr"] for g in groups) == [0.001, 0.1]
 assert sum(len(list(g["params"])) for g in groups) == 4
 """),
          ("08.2", 2, r"""
-**Task 08.2.** Write `scaled_lr(base_lr, base_batch, batch, t, warmup)`: the linear scaling rule
-(the rate grows in proportion to the batch size) with a linear warm-up over the first `warmup`
-steps, reaching the scaled rate at step `warmup − 1`.""", r"""
+**Task 08.2.** Write `scaled_lr(base_lr, base_batch, batch, t, warmup)`: the rate for update
+`t` (t = 0 is the first update) under the linear scaling rule with a linear warm-up, the
+convention of the lesson's `S.warmup(S.constant(target), warmup, start_factor=base_batch/batch)`
+and of PyTorch's `LinearLR(start_factor=base_batch/batch, total_iters=warmup)`:
+- the target rate is `base_lr · batch / base_batch` (k times the batch, k times the rate);
+- at `t = 0` the rate is `base_lr`, the rate that suits the small batch;
+- it rises in a straight line and reaches the target at `t = warmup`, then stays there.
+
+Worked example, `base_lr = 0.1`, `base_batch = 100`, `batch = 400`, `warmup = 4`: the target is
+0.4, and t = 0, 1, 2, 3, 4, 5 give 0.1, 0.175, 0.25, 0.325, 0.4, 0.4.""", r"""
 assert np.isclose(scaled_lr(0.1, 100, 400, 0, 4), 0.1)
-assert np.isclose(scaled_lr(0.1, 100, 400, 3, 4), 0.4)
+assert np.isclose(scaled_lr(0.1, 100, 400, 1, 4), 0.175)
+assert np.isclose(scaled_lr(0.1, 100, 400, 4, 4), 0.4)
 assert np.isclose(scaled_lr(0.1, 100, 400, 99, 4), 0.4)
 """)],
         [("a08_why_warmup", 2, r"""
