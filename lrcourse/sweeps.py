@@ -20,7 +20,7 @@ import numpy as np
 
 from .run import run
 
-__all__ = ["grid", "Grid", "seeds", "SEED_VARIABLE"]
+__all__ = ["grid", "Grid", "seeds", "clearly_above", "SEED_VARIABLE"]
 
 #: Environment variable that shifts every seed a notebook draws from ``seeds``, so a whole
 #: lesson can be re-run on fresh randomness (``LRCOURSE_SEED=1000 jupyter nbconvert ...``).
@@ -47,6 +47,32 @@ def seeds(n: int) -> np.ndarray:
     if base < 0:
         raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer (got {raw!r})")
     return base + np.arange(int(n))
+
+
+def clearly_above(a, b) -> bool:
+    """Whether mean(a) exceeds mean(b) by more than twice the standard error of the difference.
+
+    ``a`` and ``b`` are results over seeds (non-finite values are left out), or a plain number
+    for a fixed level without spread. With fewer than two finite values on a side there is no
+    spread to judge against, and the answer is False.
+
+    >>> clearly_above([0.97, 0.975, 0.972], [0.94, 0.945, 0.943])
+    True
+    >>> clearly_above([0.97, 0.90, 0.99], [0.94, 0.95, 0.96])   # within the spread
+    False
+    """
+    means, var = [], 0.0
+    for x in (a, b):
+        if np.ndim(x) == 0:
+            means.append(float(x))
+            continue
+        x = np.asarray(x, float).ravel()
+        x = x[np.isfinite(x)]
+        if x.size < 2:
+            return False
+        means.append(x.mean())
+        var += x.var(ddof=1) / x.size
+    return bool(means[0] - means[1] > 2 * np.sqrt(var))
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """Lesson 01: the experiments behind its tables and verdicts, and exercise 01.2."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,15 +9,14 @@ import pytest
 import lrcourse as lrc
 from lrcourse import exercises as E
 from lrcourse import landscapes, theory
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def lesson_source():
     path = ROOT / "tools" / "notebooks" / "01_what_is_a_learning_rate.py"
-    spec = importlib.util.spec_from_file_location("lesson01", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(path)
     return module.CELLS
 
 

@@ -2,7 +2,6 @@
 says what is wrong with a wrong sufficient-decrease condition."""
 
 import doctest
-import importlib.util
 import re
 from pathlib import Path
 
@@ -12,15 +11,14 @@ import pytest
 import lrcourse as lrc
 from lrcourse import exercises as E
 from lrcourse import landscapes, linesearch
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def lesson_code():
     path = ROOT / "tools" / "notebooks" / "02_curvature_newton_line_search.py"
-    spec = importlib.util.spec_from_file_location("lesson02", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(path)
     return "\n".join(src for kind, src, *_ in module.CELLS if kind == "code")
 
 

@@ -4,7 +4,6 @@ Helpers defined in the lesson (the look-ahead form, ``ended_in``, ``steps_to_shr
 from its source, tools/notebooks/03_momentum.py, so the tests check the code the learner runs.
 """
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -13,15 +12,14 @@ import pytest
 
 import lrcourse as lrc
 from lrcourse import landscapes, theory
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tools" / "notebooks" / "03_momentum.py"
 
 
 def _cells():
-    spec = importlib.util.spec_from_file_location("lesson03", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(SOURCE)
     return module.CELLS
 
 

@@ -4,7 +4,6 @@ The helpers live in the lesson's source (tools/notebooks/04_schedules.py); the t
 cells that define them and call them on small inputs. The whole notebook runs under nbval.
 """
 
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 from lrcourse import widgets as W  # noqa: E402
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 # A float written with 6 or more significant digits, as repr(0.1 * 0.1) = 0.010000000000000002 is.
@@ -36,9 +36,7 @@ def _repr_like(text):
 
 
 def _code_cells():
-    spec = importlib.util.spec_from_file_location("lesson04", ROOT / "tools" / "notebooks" / "04_schedules.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(ROOT / "tools" / "notebooks" / "04_schedules.py")
     return [c[1] for c in module.CELLS if c[0] == "code"]
 
 

@@ -2,7 +2,6 @@
 
 import ast
 import doctest
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 import lrcourse as lrc
 from lrcourse import lr_finder as F
 from lrcourse import search
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANCE = np.log(10)
@@ -262,9 +262,7 @@ def test_curve_picker_axes_fit_the_chosen_run():
 
 
 def test_lesson_takes_its_seeds_from_sweeps_and_computes_its_verdicts():
-    spec = importlib.util.spec_from_file_location("lesson07", ROOT / "tools/notebooks/07_search_and_early_stopping.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(ROOT / "tools/notebooks/07_search_and_early_stopping.py")
     code = "\n".join(src for kind, src, *_ in module.CELLS if kind == "code")
     assert code.count("lrc.sweeps.seeds(") >= 4
     assert "seed=0)" not in code.replace("0.2, 0.2, seed=0)", "")     # only the data split is fixed

@@ -1,7 +1,6 @@
 """Lesson 08 (PyTorch in practice): the helpers its experiments stand on, and exercise 08.2."""
 
 import copy
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from lrcourse import schedules as S
 
 torch = pytest.importorskip("torch")
 from lrcourse import training as T  # noqa: E402
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.torch
@@ -150,9 +150,7 @@ def test_exercise_08_2_checker_explains_the_usual_mismatches(capsys):
 
 def load_lesson():
     path = ROOT / "tools" / "notebooks" / "08_pytorch_in_practice.py"
-    spec = importlib.util.spec_from_file_location("lesson08", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(path)
     return module.CELLS
 
 

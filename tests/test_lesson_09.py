@@ -1,7 +1,6 @@
 """Lesson 09 (measured tables): the stacked trainer is the same training as ``fit``, epochs count
 from 1, speed is counted in steps (not seconds), and a rate that is too high kills the network."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -9,21 +8,21 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from lrcourse import training as T  # noqa: E402
+from lrcourse import sweeps  # noqa: E402
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tools" / "notebooks" / "09_measured_tables.py"
 
 
 def cells():
-    spec = importlib.util.spec_from_file_location("lesson09", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(SOURCE)
     return module.CELLS
 
 
 def helpers(*names):
     """Execute only the code cells that define ``names`` (cells of definitions, no training)."""
-    ns = {"np": np}
+    ns = {"np": np, "clearly_above": sweeps.clearly_above}   # the lessons import it from the library
     for kind, src, *_ in cells():
         if kind == "code" and any(f"def {name}(" in src for name in names):
             exec(src, ns)

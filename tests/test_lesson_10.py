@@ -1,7 +1,6 @@
 """Lesson 10 (claims put to the test): verdicts use only the runs their claim is about (fitted,
 settled), contenders are tuned on the same budget, and the helpers measure what they say."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,21 +9,21 @@ import pytest
 
 import lrcourse as lrc
 from lrcourse import landscapes
+from lrcourse import sweeps  # noqa: E402
+from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tools" / "notebooks" / "10_claims_put_to_the_test.py"
 
 
 def cells():
-    spec = importlib.util.spec_from_file_location("lesson10", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source(SOURCE)
     return [src for kind, src, *_ in module.CELLS if kind == "code"]
 
 
 def helpers(*names):
     """Execute only the code cells that define ``names`` (definitions only, no experiment)."""
-    ns = {"np": np}
+    ns = {"np": np, "clearly_above": sweeps.clearly_above}   # the lessons import it from the library
     for src in cells():
         if any(re.search(rf"^def {name}\(", src, re.M) for name in names):
             body = "\n".join(line for line in src.splitlines()

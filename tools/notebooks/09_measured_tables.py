@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import training as T
+from lrcourse.sweeps import clearly_above
 
 RATES = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 SEEDS = lrc.sweeps.seeds(8)
@@ -60,27 +61,11 @@ runs that got there and say how many did; a run that diverged would count as acc
 (chance) and is counted in the last column. Speed is counted in steps and epochs, not seconds:
 a clock measures the machine and whatever else runs on it as much as the training.
 
-To call a difference between two rates *clear*, the code below asks for more than twice its
-standard error (the seed spread shrunk by the number of seeds); otherwise the two rates are
-level as far as this experiment can tell.
+To call a difference between two rates *clear*, `clearly_above` (from `lrcourse.sweeps`) asks
+for more than twice its standard error (the seed spread shrunk by the number of seeds);
+otherwise the two rates are level as far as this experiment can tell.
 """),
 ("code", r"""
-def clearly_above(a, b):
-    # mean(a) - mean(b) is larger than twice the standard error of that difference;
-    # a or b may be a plain number (a fixed level, without spread)
-    means, var = [], 0.0
-    for x in (a, b):
-        if np.ndim(x) == 0:
-            means.append(float(x))
-            continue
-        x = np.asarray(x, float).ravel()
-        x = x[np.isfinite(x)]
-        if x.size < 2:
-            return False
-        means.append(x.mean())
-        var += x.var(ddof=1) / x.size
-    return means[0] - means[1] > 2 * np.sqrt(var)
-
 def first_epoch_at(acc, level):
     # acc: (epoch, ...) accuracies after epochs 1, 2, ...; the first epoch (counted from 1)
     # whose accuracy is at least `level`, or NaN if none

@@ -16,7 +16,7 @@ verdicts are about these experiments, not about all of deep learning.
 Two rules keep the experiments honest. A claim about "runs that fit" or "runs that settled" is
 judged only on such runs, and the others are listed. A difference counts as *clear* only when
 it is larger than twice its standard error (the spread over seeds, shrunk by the number of
-seeds); `clearly_above` below does that test.
+seeds); `clearly_above` from `lrcourse.sweeps` does that test.
 """),
 ("code", r"""
 import numpy as np
@@ -24,26 +24,11 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import landscapes, schedules as S, training as T
+from lrcourse.sweeps import clearly_above
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 (Xt, yt), (Xv, yv) = T.digits()
 SEEDS = lrc.sweeps.seeds(5)
-
-def clearly_above(a, b):
-    # mean(a) - mean(b) is larger than twice the standard error of that difference;
-    # a or b may be a plain number (a fixed level, without spread)
-    means, var = [], 0.0
-    for x in (a, b):
-        if np.ndim(x) == 0:
-            means.append(float(x))
-            continue
-        x = np.asarray(x, float).ravel()
-        x = x[np.isfinite(x)]
-        if x.size < 2:
-            return False
-        means.append(x.mean())
-        var += x.var(ddof=1) / x.size
-    return means[0] - means[1] > 2 * np.sqrt(var)
 
 def listed(items):
     return ", ".join(str(x) for x in items) if len(items) else "none"
