@@ -59,7 +59,11 @@ def _task(id, name, title, hints):
 
 
 def answer(task: str):
-    """The reference code for ``task``, or None where the answers were left out."""
+    """The reference code for ``task``, or None where the answers were left out or turned off
+    (the same switch as ``solution``: a student bundle, or LRCOURSE_NO_SOLUTIONS=1)."""
+    _lookup(task)
+    if solutions_disabled():
+        return None
     try:
         from ._answers import ANSWERS
     except ImportError:

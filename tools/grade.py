@@ -1,18 +1,25 @@
-"""Grade a folder of submitted exercise notebooks with nbgrader.
+"""Grade a folder of submitted exercise notebooks: learner code in a sandbox, grades decided outside it.
 
     python tools/grade.py SUBMISSIONS OUT [--time-limit 120]      (or: make grade SUBMISSIONS=... OUT=...)
 
 SUBMISSIONS holds one folder per student, containing either nbgrader's layout
-(``alice/04_schedules/04_schedules.ipynb``) or plain files (``alice/04_schedules.ipynb``).
-Everything is written under OUT: a private nbgrader course (``OUT/course``: gradebook,
-autograded notebooks, feedback HTML), ``OUT/grades.csv`` (one row per submission: score,
-maximum, points still to grade by hand, status and reason) and ``OUT/log/`` (nbgrader's log
-per submission). nbgrader does the grading; this script only prepares its folders, runs it
-once per submission under a time limit (so one bad notebook cannot stop the batch), and
-explains the outcome in words.
+(``alice/04_schedules/04_schedules.ipynb``) or plain files (``alice/04_schedules.ipynb``), or is
+a zip file of them (an LMS download; see docs/instructor.md). It is only read.
+
+For each submission this script
+1. reads the notebook as data and builds the notebook nbgrader grades (``grading.verdicts.canonical``),
+2. runs the learner's code cells in a bubblewrap sandbox and calls their functions with the
+   arguments the test cells use, visible and hidden; only plain values come back
+   (``grading.sandbox``, ``grading.harness``),
+3. runs the test cells here, against those values, with the reference answers that never
+   enter the sandbox (``grading.verdicts.Reference``).
+nbgrader then stores the scores in its gradebook and writes the autograded notebooks and the
+feedback pages (``OUT/course``), without executing anything. ``OUT/grades.csv`` has one row per
+submission: score, maximum, points still to grade by hand, status and reason; ``OUT/log/`` the
+sandbox's output per submission.
 
 Statuses: graded, not attempted, corrupt notebook, wrong assignment, unknown assignment,
-timed out, grader failed (with the reason nbgrader or the kernel gave).
+grader failed.
 """
 
 from __future__ import annotations
@@ -21,17 +28,28 @@ import argparse
 import csv
 import json
 import os
+import pickle
 import shutil
-import signal
 import subprocess
 import sys
+import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grading import sandbox as sandboxing  # noqa: E402
+from grading import verdicts  # noqa: E402
+
 SOLUTIONS = ROOT / "solutions"
 COLUMNS = ["student", "assignment", "score", "max_score", "manual_points_pending", "status", "reason", "feedback"]
+MAX_NOTEBOOK_BYTES = 50 << 20
 
 CONFIG = """\
+import sys
+sys.path.insert(0, {tools!r})
+from grading.nbgrader_hooks import PREPROCESSORS
 c = get_config()
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.db_url = {db!r}
@@ -39,22 +57,20 @@ c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-c.ExecutePreprocessor.timeout = {cell_timeout}
-c.ExecutePreprocessor.interrupt_on_timeout = True
-c.Execute.timeout = {cell_timeout}
-c.Execute.interrupt_on_timeout = True
+c.Autograde.autograde_preprocessors = PREPROCESSORS
+c.ApplyVerdicts.folder = {verdicts!r}
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 """
 
 
 def grade_ids(nb: dict) -> set:
-    return {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.get("cells", [])} - {None}
+    return {verdicts.meta(c).get("grade_id") for c in nb.get("cells", []) if isinstance(c, dict)} - {None}
 
 
 def test_ids(nb: dict) -> set:
-    return {c["metadata"]["nbgrader"].get("grade_id") for c in nb.get("cells", [])
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.get("cell_type") == "code"} - {None}
+    return {verdicts.meta(c).get("grade_id") for c in nb.get("cells", [])
+            if isinstance(c, dict) and verdicts.meta(c).get("grade") and c.get("cell_type") == "code"} - {None}
 
 
 def find_submissions(folder: Path):
@@ -62,30 +78,65 @@ def find_submissions(folder: Path):
     found = []
     for student in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for entry in sorted(student.iterdir()):
-            if entry.is_dir():
-                notebooks = sorted(entry.glob("*.ipynb"))
+            if entry.is_dir() and not entry.is_symlink():
+                notebooks = sorted(n for n in entry.glob("*.ipynb") if n.is_file() and not n.is_symlink())
                 if notebooks:
                     preferred = [n for n in notebooks if n.stem == entry.name]
                     found.append((student.name, entry.name, (preferred or notebooks)[0]))
-            elif entry.suffix == ".ipynb":
+            elif entry.suffix == ".ipynb" and entry.is_file() and not entry.is_symlink():
                 found.append((student.name, entry.stem, entry))
     return found
 
 
+def unpack_zip(archive: Path, into: Path, assignments) -> Path:
+    """An LMS download (one zip of files named by student) laid out as STUDENT/ASSIGNMENT.ipynb.
+
+    File names inside may be ``student/assignment.ipynb`` or flat with the student first, as
+    Canvas and Moodle write them: ``student_..._assignment.ipynb`` (the assignment is the
+    longest known name the file name ends with)."""
+    target = into / "submissions"
+    target.mkdir(parents=True)
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/")
+            if info.is_dir() or not name.endswith(".ipynb") or "__MACOSX" in name:
+                continue
+            parts = [p for p in name.split("/") if p not in ("", ".", "..")]
+            stem = parts[-1][:-len(".ipynb")]
+            if len(parts) >= 2 and stem in assignments:
+                student, assignment = parts[-2], stem
+            else:
+                match = sorted((a for a in assignments if stem.endswith(a)), key=len)
+                if not match:
+                    continue
+                assignment = match[-1]
+                student = stem[: -len(assignment)].strip("_- ").split("_")[0] or "unknown"
+            student = "".join(ch for ch in student if ch.isalnum() or ch in "-_.@")[:80].lstrip(".") or "unknown"
+            if info.file_size > MAX_NOTEBOOK_BYTES:
+                data = b"{}"
+            else:
+                data = zf.read(info)[: MAX_NOTEBOOK_BYTES + 1]
+            path = target / student / f"{assignment}.ipynb"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+    return target
+
+
 class Grader:
-    def __init__(self, out: Path, time_limit: float):
+    def __init__(self, out: Path, limits: sandboxing.Limits, unsafe: bool = False):
         self.out = out.resolve()
         self.course = self.out / "course"
-        self.time_limit = time_limit
+        self.limits, self.unsafe = limits, unsafe
         self.sources = {p.name: json.loads((p / f"{p.name}.ipynb").read_text())
                         for p in sorted(SOLUTIONS.iterdir()) if (p / f"{p.name}.ipynb").exists()}
+        self.sandbox = sandboxing.Sandbox(limits, unsafe=unsafe)
+        self.references, self.releases = {}, {}
         self.env = dict(os.environ)
         # Keep nbgrader, Jupyter and IPython from reading or writing anything outside OUT.
         for var, sub in [("JUPYTER_CONFIG_DIR", "jupyter/config"), ("JUPYTER_RUNTIME_DIR", "jupyter/runtime"),
                          ("IPYTHONDIR", "jupyter/ipython"), ("MPLCONFIGDIR", "jupyter/mpl")]:
             self.env[var] = str(self.out / sub)
             (self.out / sub).mkdir(parents=True, exist_ok=True)
-        self.env["LRCOURSE_NO_SOLUTIONS"] = "1"
         self.env["PYTHONDONTWRITEBYTECODE"] = "1"
         # nbgrader runs `alembic` from the environment's bin folder to set up its gradebook
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
@@ -94,89 +145,131 @@ class Grader:
         if self.course.exists():
             shutil.rmtree(self.course)
         (self.course / "source").mkdir(parents=True)
-        (self.out / "log").mkdir(exist_ok=True)
+        (self.course / "verdicts").mkdir()
+        log = self.out / "log"
+        if log.exists():
+            shutil.rmtree(log)
+        log.mkdir()
         (self.course / "nbgrader_config.py").write_text(CONFIG.format(
-            root=str(self.course), db=f"sqlite:///{self.course / 'gradebook.db'}",
-            cell_timeout=int(self.time_limit)))
+            tools=str(Path(__file__).resolve().parent), root=str(self.course),
+            db=f"sqlite:///{self.course / 'gradebook.db'}", verdicts=str(self.course / "verdicts")))
         for name in assignments:
             shutil.copytree(SOLUTIONS / name, self.course / "source" / name)
         if assignments:
-            self.nbgrader(["generate_assignment", "*", "--force"], self.out / "log" / "generate_assignment.log", 600)
+            self.nbgrader(["generate_assignment", "*", "--force"], log / "generate_assignment.log")
+        for name in assignments:
+            self.releases[name] = json.loads((self.course / "release" / name / f"{name}.ipynb").read_text())
+            self.references[name] = verdicts.Reference(self.sources[name])
 
-    def nbgrader(self, args, log: Path, timeout: float):
-        """Run one nbgrader command in its own process group; returns (returncode, timed_out)."""
-        with open(log, "w") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=self.course, env=self.env,
-                                    stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
-            try:
-                return proc.wait(timeout=timeout), False
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)   # nbgrader and the kernel it started
-                proc.wait()
-                return None, True
+    def nbgrader(self, args, log: Path, timeout: float = 1200):
+        with open(log, "a") as fh:
+            return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.course, env=self.env,
+                                  stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  timeout=timeout).returncode
 
-    def check_notebook(self, assignment: str, path: Path):
-        """(status, reason) when the notebook cannot be graded as it is, else None."""
+    def read(self, assignment: str, path: Path):
+        """(notebook data, None) or (None, (status, reason)) when it cannot be graded as it is."""
         if assignment not in self.sources:
-            return "unknown assignment", f"no assignment called {assignment!r} (known: {', '.join(self.sources)})"
+            return None, ("unknown assignment", f"no assignment called {assignment!r} "
+                                                f"(known: {', '.join(self.sources)})")
         try:
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
             nb = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
                 raise ValueError("no list of cells")
-            import nbformat
-            nbformat.validate(nbformat.from_dict(nb))
-        except Exception as exc:  # any failure to read means the file is not a notebook
-            return "corrupt notebook", f"the file is not a readable notebook ({type(exc).__name__}: {str(exc)[:120]})"
+            if not all(isinstance(c, dict) and isinstance(c.get("source", ""), (str, list)) for c in nb["cells"]):
+                raise ValueError("a cell is not a cell")
+        except Exception as exc:  # noqa: BLE001 - any failure to read means the file is not a notebook
+            return None, ("corrupt notebook", f"the file is not a readable notebook "
+                                              f"({type(exc).__name__}: {str(exc)[:120]})")
         ids = grade_ids(nb)
-        expected = grade_ids(self.sources[assignment])
-        if not ids & expected:
+        if not ids & grade_ids(self.sources[assignment]):
             others = [a for a, src in self.sources.items() if ids & grade_ids(src)]
             if others:
-                return "wrong assignment", f"this is the notebook for {others[0]}, handed in as {assignment}"
-            return "wrong assignment", "the notebook has none of this assignment's cells"
-        return None
+                return None, ("wrong assignment", f"this is the notebook for {others[0]}, handed in as {assignment}")
+            return None, ("wrong assignment", "the notebook has none of this assignment's cells")
+        return nb, None
 
-    def grade(self, student: str, assignment: str, path: Path) -> dict:
+    def run_one(self, student: str, assignment: str, path: Path) -> dict:
         row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": self.max_score(assignment),
-               "manual_points_pending": self.manual_points(assignment), "status": "", "reason": "", "feedback": ""}
-        problem = self.check_notebook(assignment, path)
+               "manual_points_pending": self.manual_points(assignment), "status": "", "reason": "", "feedback": "",
+               "_notes": []}
+        submitted, problem = self.read(assignment, path)
         if problem:
             row["status"], row["reason"] = problem
             return row
+        nb, notes = verdicts.canonical(submitted, self.sources[assignment], self.releases[assignment])
+        row["_notes"], row["_submitted"] = notes, submitted
         target = self.course / "submitted" / student / assignment / f"{assignment}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        log = self.out / "log" / f"{student}__{assignment}.log"
-        code, timed_out = self.nbgrader(["autograde", assignment, "--student", student, "--force"], log,
-                                        self.time_limit + 60)
-        if timed_out:
-            row["status"], row["reason"] = "timed out", f"grading took longer than {self.time_limit + 60:.0f} s"
-            return row
-        graded = self.course / "autograded" / student / assignment / f"{assignment}.ipynb"
-        score = self.read_score(student, assignment)
-        if code != 0 or score is None or not graded.exists():
-            row["status"], row["reason"] = "grader failed", self.explain_failure(log)
-            return row
-        row["score"] = score
-        row["status"], row["reason"] = self.explain(json.loads(graded.read_text()), assignment,
-                                                    json.loads(path.read_text(encoding="utf-8")))
+        target.write_text(json.dumps(nb, indent=1))
+        reference = self.references[assignment]
+        code_cells = [c for c in nb["cells"] if c["cell_type"] == "code" and not verdicts.is_test(c)]
+        with tempfile.TemporaryDirectory(prefix="lrcourse-job-") as tmp:
+            job = Path(tmp) / "job.pkl"
+            job.write_bytes(pickle.dumps(reference.job([verdicts.text(c) for c in code_cells])))
+            os.chmod(tmp, 0o755)
+            report = self.sandbox.run(job)
+        finished = any(line.get("done") for line in report.lines)
+        if report.stopped:
+            stopped = "; ".join(report.stopped)
+        elif not finished:
+            stopped = ("the notebook's code ended the grading process early (os._exit, a crash or a signal; "
+                       f"exit status {report.returncode})")
+        else:
+            stopped = ""
+        cell_errors = {}
+        for line in report.lines:
+            if isinstance(line.get("cell"), int) and isinstance(line.get("error"), dict) \
+                    and 0 <= line["cell"] < len(code_cells):
+                err = line["error"]
+                cell_errors[code_cells[line["cell"]]["id"]] = [str(err.get("$raise", "Error"))[:80],
+                                                              str(err.get("message", ""))[:500]]
+        tests = reference.replay(report.lines, stopped or "the sandbox did not answer")
+        (self.course / "verdicts" / student).mkdir(parents=True, exist_ok=True)
+        (self.course / "verdicts" / student / f"{assignment}.json").write_text(
+            json.dumps({"tests": tests, "cell_errors": cell_errors}, indent=1))
+        with open(self.out / "log" / f"{student}__{assignment}.log", "w") as fh:
+            fh.write(f"sandbox: {report.seconds:.2f} s, exit status {report.returncode}, "
+                     f"{report.output_bytes} bytes printed; limits hit: {report.stopped or 'none'}\n")
+            fh.write(report.output_head)
+        if stopped:
+            row["_notes"] = row["_notes"] + [f"grading stopped: {stopped}"]
+        row["_notes"] = row["_notes"] + report.notes
+        first_errors = [f"a cell raised {e}: {m}"[:200] for e, m in list(cell_errors.values())[:2]]
+        row["_notes"] = row["_notes"] + first_errors
+        row["_tests"] = tests
         return row
 
-    def feedback(self, rows):
-        """Feedback HTML for every graded submission: one nbgrader run per assignment."""
-        for assignment in sorted({r["assignment"] for r in rows if r["status"] in ("graded", "not attempted")}):
+    def finish(self, rows):
+        """nbgrader stores the grades and writes autograded notebooks and feedback, per assignment."""
+        graded = [r for r in rows if "_tests" in r]
+        for assignment in sorted({r["assignment"] for r in graded}):
+            self.nbgrader(["autograde", assignment, "--force"], self.out / "log" / f"autograde__{assignment}.log")
             self.nbgrader(["generate_feedback", assignment, "--force"],
-                          self.out / "log" / f"feedback__{assignment}.log", 600)
-        for row in rows:
-            html = self.course / "feedback" / row["student"] / row["assignment"] / f"{row['assignment']}.html"
+                          self.out / "log" / f"feedback__{assignment}.log")
+        for row in graded:
+            student, assignment = row["student"], row["assignment"]
+            score = self.read_score(student, assignment)
+            auto = self.course / "autograded" / student / assignment / f"{assignment}.ipynb"
+            if score is None or not auto.exists():
+                row["status"], row["reason"] = "grader failed", self.explain_failure(
+                    self.out / "log" / f"autograde__{assignment}.log", student)
+                continue
+            row["score"] = score
+            row["status"], row["reason"] = self.explain(row["_tests"], assignment, row["_submitted"], row["_notes"])
+            html = self.course / "feedback" / student / assignment / f"{assignment}.html"
             row["feedback"] = str(html.relative_to(self.out)) if html.exists() else ""
+        for row in rows:
+            for key in [k for k in row if k.startswith("_")]:
+                del row[key]
 
     def _points(self, assignment, cell_type):
         """Points of the graded cells of one type: code cells are autograded, markdown by hand."""
         src = self.sources.get(assignment, {"cells": []})
-        return float(sum(c["metadata"]["nbgrader"].get("points", 0) for c in src["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c["cell_type"] == cell_type))
+        return float(sum(verdicts.meta(c).get("points", 0) for c in src["cells"]
+                         if verdicts.meta(c).get("grade") and c["cell_type"] == cell_type))
 
     def max_score(self, assignment):
         return self._points(assignment, "code")
@@ -194,83 +287,84 @@ class Grader:
                 return None
             return float(sum(n.code_score for n in sub.notebooks))
 
-    def explain(self, nb, assignment, submitted):
-        """Status and reason from the errors in the autograded notebook, plus what the
-        learner changed in cells they should not have touched."""
-        reasons, not_attempted, total = [], 0, 0
-        for cell in nb["cells"]:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell["cell_type"] != "code" or not meta:
-                continue
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            ename, evalue = (errors[0].get("ename", ""), errors[0].get("evalue", "")) if errors else ("", "")
-            if meta.get("grade"):
-                total += 1
-                not_attempted += ename == "NotAttempted"
-                if errors and ename != "NotAttempted":
-                    task = meta["grade_id"].removesuffix("_test").removeprefix("a").replace("_", ".", 1)
-                    reasons.append(f"{task}: {ename}: {evalue}"[:300])
-            elif errors:
-                what = "time limit reached" if ename == "KeyboardInterrupt" else f"{ename}: {evalue}"
-                reasons.append(f"cell {meta.get('grade_id')} stopped ({what})"[:300])
+    def explain(self, tests, assignment, submitted, notes):
+        """Status and reason from the verdicts, plus what the learner changed in locked cells."""
+        reasons, not_attempted = [], 0
+        for gid, verdict in tests.items():
+            task = gid.removesuffix("_test").removeprefix("a").replace("_", ".", 1)
+            not_attempted += verdict["ename"] == "NotAttempted"
+            if not verdict["passed"] and verdict["ename"] != "NotAttempted":
+                reasons.append(f"{task}: {verdict['ename']}: {verdict['evalue']}"[:300])
         source = self.sources[assignment]
-        missing = sorted(test_ids(source) - test_ids(submitted))
-        if missing:
-            reasons.append(f"test cells deleted, no points for them: {', '.join(missing)}")
-        visible = lambda c: "".join(c.get("source", "")).split("### BEGIN HIDDEN TESTS")[0].strip()
-        original = {c["metadata"]["nbgrader"]["grade_id"]: visible(c)
-                    for c in source["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("locked")}
-        edited = sorted(gid for c in submitted.get("cells", [])
-                        if (gid := c.get("metadata", {}).get("nbgrader", {}).get("grade_id")) in original
-                        and visible(c) != original[gid])
+        visible = lambda c: verdicts.text(c).split(verdicts.HIDDEN)[0].strip()
+        original = {verdicts.meta(c)["grade_id"]: visible(c) for c in source["cells"] if verdicts.meta(c).get("locked")}
+        edited = sorted({gid for c in submitted.get("cells", []) if isinstance(c, dict)
+                         and (gid := verdicts.meta(c).get("grade_id")) in original and visible(c) != original[gid]})
         if edited:
             reasons.append(f"locked cells edited, the grader used the originals: {', '.join(edited)}")
-        if total and not_attempted == total:
-            return "not attempted", " | ".join(["no task attempted yet"] + [r for r in reasons if "cells " in r])
+        reasons += notes
+        if tests and not_attempted == len(tests):
+            return "not attempted", " | ".join(["no task attempted yet"] + [r for r in reasons if "cell" in r])
         return "graded", " | ".join(reasons) if reasons else "all tests passed"
 
     @staticmethod
-    def explain_failure(log: Path):
-        text = log.read_text(errors="replace") if log.exists() else ""
-        for needle, reason in [("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, "
-                                                   "or running out of memory)"),
-                               ("Kernel died", "the kernel died while running the notebook (os._exit, a crash, "
-                                               "or running out of memory)"),
-                               ("CellTimeoutError", "a cell ran past the time limit"),
-                               ("missing", "cells the grader needs are missing from the notebook"),
-                               ("checksum", "locked cells were changed")]:
-            if needle in text:
-                return reason
-        lines = [ln.split("ERROR]", 1)[-1].strip() for ln in text.splitlines() if "| ERROR]" in ln]
-        return (lines[0] if lines else "nbgrader failed without a message")[:300]
+    def explain_failure(log: Path, student: str):
+        lines = [ln.split("ERROR]", 1)[-1].strip() for ln in
+                 (log.read_text(errors="replace") if log.exists() else "").splitlines() if "| ERROR]" in ln]
+        mine = [ln for ln in lines if student in ln] or lines
+        return ("nbgrader could not store the grade: " + (mine[0] if mine else "no message"))[:300]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("submissions", type=Path)
+    parser.add_argument("submissions", type=Path, help="a folder of submissions, or a zip of them (LMS download)")
     parser.add_argument("out", type=Path)
     parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="seconds one notebook may run (also the limit for one cell); default 120")
+                        help="seconds one notebook may run in the sandbox, graded calls included; default 120")
+    parser.add_argument("--memory-limit", type=int, default=2048, help="MB for one submission; default 2048")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="grade WITHOUT a sandbox (only for notebooks you trust: their code can read and "
+                             "write everything you can)")
     args = parser.parse_args(argv)
-    if not args.submissions.is_dir():
-        parser.error(f"SUBMISSIONS must be a folder, got {args.submissions}")
+    if not (args.submissions.is_dir() or zipfile.is_zipfile(args.submissions)):
+        parser.error(f"SUBMISSIONS must be a folder or a zip file, got {args.submissions}")
     if args.time_limit <= 0:
         parser.error(f"--time-limit must be > 0 seconds, got {args.time_limit}")
-    subs = find_submissions(args.submissions)
-    grader = Grader(args.out, args.time_limit)
-    grader.prepare(sorted({a for _, a, _ in subs if a in grader.sources}))
-    rows = []
-    for i, (student, assignment, path) in enumerate(subs, 1):
-        row = grader.grade(student, assignment, path)
-        rows.append(row)
-        print(f"[{i}/{len(subs)}] {student:<20} {assignment:<32} {row['score']:>5.1f}/{row['max_score']:<5.1f} "
-              f"{row['status']}: {row['reason'][:100]}", flush=True)
-    grader.feedback(rows)
+    if args.memory_limit < 256:
+        parser.error(f"--memory-limit must be at least 256 MB, got {args.memory_limit}")
+    if not args.unsafe and not sandboxing.bwrap_path():
+        print(sandboxing.INSTALL_HINT, file=sys.stderr)
+        raise SystemExit(3)
+    if args.unsafe:
+        print("WARNING: --unsafe: grading WITHOUT a sandbox. The notebooks' code runs as you, with access to "
+              "your files; use this only for notebooks you trust.", file=sys.stderr)
+    limits = sandboxing.Limits(wall_s=args.time_limit, cpu_s=2 * args.time_limit,
+                               memory_bytes=args.memory_limit << 20)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="lrcourse-lms-") as tmp:
+        folder = args.submissions
+        if not folder.is_dir():
+            known = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
+            folder = unpack_zip(args.submissions, Path(tmp), known)
+        subs = find_submissions(folder)
+        grader = Grader(args.out, limits, unsafe=args.unsafe)
+        try:
+            grader.prepare(sorted({a for _, a, _ in subs if a in grader.sources}))
+            rows = []
+            for i, (student, assignment, path) in enumerate(subs, 1):
+                rows.append(grader.run_one(student, assignment, path))
+                print(f"[{i}/{len(subs)}] ran {student} / {assignment}", flush=True)
+            grader.finish(rows)
+        finally:
+            grader.sandbox.close()
+    for row in rows:
+        print(f"{row['student']:<20} {row['assignment']:<32} {row['score']:>5.1f}/{row['max_score']:<5.1f} "
+              f"{row['status']}: {row['reason'][:100]}")
     with open(grader.out / "grades.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {grader.out / 'grades.csv'} ({len(rows)} submissions)")
+    print(f"wrote {grader.out / 'grades.csv'} ({len(rows)} submissions in {time.monotonic() - started:.0f} s)")
     return rows
 
 
