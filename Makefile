@@ -3,7 +3,7 @@
 #   make test   create the same environment if missing, then run the whole test suite
 # For instructors (docs/instructor.md):
 #   make exercises                          regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
-#   make grade SUBMISSIONS=dir [OUT=dir]    autograde a folder of submissions into OUT (default grading-output)
+#   make grade SUBMISSIONS=dir|zip [OUT=dir]  grade submissions in a sandbox (bubblewrap) into OUT (default grading-output)
 #   make bundle                             dist/lrcourse-student.zip: no solutions, no hidden tests
 PYTHON ?= python3
 VENV   ?= .venv
@@ -41,9 +41,11 @@ exercises: $(STAMP)
 SUBMISSIONS ?=
 OUT ?= grading-output
 TIME_LIMIT ?= 120
+MEMORY_LIMIT ?= 2048
+# UNSAFE=1 grades without the sandbox: only for notebooks you trust.
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=folder] [TIME_LIMIT=seconds]"; exit 2; }
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --time-limit $(TIME_LIMIT)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-or-zip [OUT=folder] [TIME_LIMIT=seconds] [MEMORY_LIMIT=MB]"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --time-limit $(TIME_LIMIT) --memory-limit $(MEMORY_LIMIT) $(if $(UNSAFE),--unsafe)
 
 bundle: $(STAMP)
 	$(BIN)/python tools/bundle.py dist/lrcourse-student.zip

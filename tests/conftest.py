@@ -13,3 +13,16 @@ import pytest  # noqa: E402
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Grading runs learner code in bubblewrap's sandbox; without it those tests are skipped, saying why."""
+    import shutil
+
+    if shutil.which("bwrap"):
+        return
+    skip = pytest.mark.skip(reason="bubblewrap is not installed (sudo apt-get install bubblewrap); "
+                                   "grading refuses to run learner code without it")
+    for item in items:
+        if "grading" in item.keywords:
+            item.add_marker(skip)

@@ -46,7 +46,7 @@ def bad_submissions() -> dict:
 
     nb = load("solutions", a)
     _set(_answer_cell(nb, "step_decay"), "import os\nos._exit(3)")
-    out["os_exit"] = (a, nb, "grader failed", ["kernel died"])
+    out["os_exit"] = (a, nb, "graded", ["ended the grading process early"])
 
     nb = load("solutions", a)
     _set(_answer_cell(nb, "time_based"), "def time_based_decay(lr0, decay, n):\n    return lr0")
@@ -60,11 +60,11 @@ def bad_submissions() -> dict:
     _set(_answer_cell(nb, "step_decay"), "for i in range(200000):\n    print('x' * 100)\n"
          "def step_decay(lr0, drop, every, n):\n    import numpy as np\n"
          "    return lr0 * drop ** ((1 + np.asarray(n)) // every)")
-    out["huge_output"] = (a, nb, "graded", ["all tests passed"])
+    out["huge_output"] = (a, nb, "graded", ["output limit"])
 
     nb = load("solutions", a)
     nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "a04_1_test"]
-    out["deleted_test_cell"] = (a, nb, "graded", ["deleted"])
+    out["deleted_test_cell"] = (a, nb, "graded", ["deleted test cells were put back"])
 
     nb = load("exercises", a)
     for cell in nb["cells"]:
