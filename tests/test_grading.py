@@ -224,3 +224,27 @@ def test_grading_refuses_without_the_sandbox_and_says_how_to_install_it(tmp_path
                            str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3 and "apt-get install bubblewrap" in proc.stderr and "--unsafe" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_sandbox_stand_in_for_the_checkers_offers_every_name_the_exercises_import():
+    import ast
+
+    names = set()
+    for path in sorted((ROOT / "exercises").glob("*/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                for node in ast.walk(ast.parse(verdicts.text(cell))):
+                    if isinstance(node, ast.ImportFrom) and node.module == "lrcourse.exercises":
+                        names |= {a.name for a in node.names}
+    assert {"check", "hint", "solution", "budget_loss"} <= names
+    source_text = (ROOT / "tools" / "grading" / "sandbox_exercises.py").read_text()
+    offered = set()
+    for node in ast.parse(source_text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            offered.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            offered |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            offered |= {t.id for t in ast.walk(node) if isinstance(t, ast.Name)}
+    assert names <= offered, names - offered
+    assert "_ref_" not in source_text and "_answers" not in source_text

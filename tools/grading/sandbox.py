@@ -1,7 +1,8 @@
 """One sandbox per submission, built with bubblewrap (Debian's ``bubblewrap`` package).
 
 The learner's code sees: the Python installation and the course's virtual environment
-read-only, a copy of the ``lrcourse`` package without the reference answers, the harness,
+read-only, a copy of the ``lrcourse`` package without the reference answers and with
+``sandbox_exercises.py`` in place of the checkers, the harness,
 its job file, a private /proc and /dev, and an empty /tmp of limited size. It has no network,
 its own PID namespace (every process it starts dies with it, also one started with setsid),
 no capabilities, and no path to the checkout, the answers, the gradebook, other submissions
@@ -191,8 +192,10 @@ class Sandbox:
         pkg = self.stage / "lib" / "lrcourse"
         pkg.mkdir(parents=True)
         for src in sorted((ROOT / "lrcourse").glob("*.py")):
-            if src.name != "_answers.py":
+            if src.name not in ("_answers.py", "exercises.py"):
                 shutil.copy2(src, pkg / src.name)
+        # The checkers stay outside too: they hold reference computations.
+        shutil.copy2(HERE / "sandbox_exercises.py", pkg / "exercises.py")
         grader = self.stage / "grader"
         grader.mkdir()
         for name in ("codec.py", "harness.py"):

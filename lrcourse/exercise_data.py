@@ -1,0 +1,59 @@
+"""The data the exercises hand to learners: the noisy bowl of exercise 04.3 and its budget,
+the range-test curve of 06.3 and the validation loss of 07.2. No answers live here, so the
+grading sandbox gets this module while the checkers (lrcourse.exercises) stay outside it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import landscapes, schedules
+from .optimizers import GD
+from .run import run
+
+
+BUDGET_BOWL = dict(kappa=10.0, L=2.0, sigma=2.0, seed=7, x0=(3.0, 3.0), runs=32)
+
+
+def budget_loss(schedule, steps: int) -> float:
+    """Mean loss over the last tenth of ``steps`` updates of noisy GD on the exercise's bowl
+    (κ = 10, L = 2, gradient noise σ = 2) with learning-rate ``schedule``, averaged over 32
+    runs with fixed seeds (one run is too noisy to compare schedules)."""
+    bowl = landscapes.Noisy(landscapes.Quadratic.from_condition(BUDGET_BOWL["kappa"], L=BUDGET_BOWL["L"]),
+                            sigma=BUDGET_BOWL["sigma"], seed=BUDGET_BOWL["seed"])
+    x0 = np.tile(BUDGET_BOWL["x0"], (BUDGET_BOWL["runs"], 1))
+    r = run(bowl, GD(lr=schedule), x0, steps)
+    if np.any(r.diverged_at >= 0):
+        return math.inf
+    tail = max(steps // 10, 1)
+    return float(np.mean(r.losses[-tail:]))
+
+
+BUDGET_TARGET = 0.07   # for 300 steps; below what the best constant rate reaches (best_constant_budget)
+_BEST_CONSTANT: dict = {}
+
+
+def best_constant_budget(steps: int = 300) -> tuple:
+    """``(η, loss)``: the constant rate with the lowest ``budget_loss`` over a grid of 40 rates
+    from 0.005 to 0.95 (geometric; 2/L = 1 is the stability limit), computed once per ``steps``."""
+    if steps not in _BEST_CONSTANT:
+        etas = np.geomspace(0.005, 0.95, 40)
+        losses = [budget_loss(schedules.constant(float(eta)), steps) for eta in etas]
+        i = int(np.argmin(losses))
+        _BEST_CONSTANT[steps] = (float(etas[i]), float(losses[i]))
+    return _BEST_CONSTANT[steps]
+
+
+def range_test_curve():
+    """A range-test curve with a known shape: flat, a steep fall, a minimum, then a blow-up."""
+    lrs = np.geomspace(1e-5, 10.0, 61)
+    x = np.log10(lrs)
+    losses = 2.3 - 1.6 / (1 + np.exp(-3.0 * (x + 2.5))) + 0.8 * np.exp(3.0 * (x - 0.3))
+    return lrs, losses
+
+
+def search_objective(lr):
+    """Validation loss against η for exercise 07.2: best near η = 3e-3, blows up above 0.3."""
+    x = np.log10(lr)
+    return float(0.5 + 0.2 * (x + 2.5) ** 2 + np.exp(4.0 * (x + 0.5)))
