@@ -204,6 +204,14 @@ def test_honest_edits_get_full_marks_also_from_an_lms_zip(tmp_path):
         assert "Wrong" not in row["reason"] and "NameError" not in row["reason"], row
     assert "copies of cells" in rows["pasted_cells", A]["reason"]
     assert rows["extra_cells", A]["reason"] == "all tests passed"
+    # The instructor's next steps work on OUT/course as it is: hand grading in the formgrader,
+    # then nbgrader's own export of the gradebook.
+    course = tmp_path / "out" / "course"
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "export.csv"], cwd=course,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    exported = (course / "export.csv").read_text()
+    assert all(name in exported for name in edits) and "7.0" in exported
     # The same notebooks from an LMS download: flat, named student_id_assignment.ipynb.
     archive = tmp_path / "lms.zip"
     with zipfile.ZipFile(archive, "w") as zf:

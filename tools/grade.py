@@ -30,7 +30,6 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -131,15 +130,9 @@ class Grader:
                         for p in sorted(SOLUTIONS.iterdir()) if (p / f"{p.name}.ipynb").exists()}
         self.sandbox = sandboxing.Sandbox(limits, unsafe=unsafe)
         self.references, self.releases = {}, {}
-        self.env = dict(os.environ)
-        # Keep nbgrader, Jupyter and IPython from reading or writing anything outside OUT.
-        for var, sub in [("JUPYTER_CONFIG_DIR", "jupyter/config"), ("JUPYTER_RUNTIME_DIR", "jupyter/runtime"),
-                         ("IPYTHONDIR", "jupyter/ipython"), ("MPLCONFIGDIR", "jupyter/mpl")]:
-            self.env[var] = str(self.out / sub)
-            (self.out / sub).mkdir(parents=True, exist_ok=True)
-        self.env["PYTHONDONTWRITEBYTECODE"] = "1"
+        self.out.mkdir(parents=True, exist_ok=True)
         # nbgrader runs `alembic` from the environment's bin folder to set up its gradebook
-        self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
     def prepare(self, assignments):
         if self.course.exists():
@@ -155,17 +148,36 @@ class Grader:
             db=f"sqlite:///{self.course / 'gradebook.db'}", verdicts=str(self.course / "verdicts")))
         for name in assignments:
             shutil.copytree(SOLUTIONS / name, self.course / "source" / name)
-        if assignments:
-            self.nbgrader(["generate_assignment", "*", "--force"], log / "generate_assignment.log")
+        self.api = self.nbgrader_api()
+        for name in assignments:
+            self.logged(self.api.generate_assignment(name, force=True), log / "generate_assignment.log")
         for name in assignments:
             self.releases[name] = json.loads((self.course / "release" / name / f"{name}.ipynb").read_text())
             self.references[name] = verdicts.Reference(self.sources[name])
 
-    def nbgrader(self, args, log: Path, timeout: float = 1200):
+    def nbgrader_api(self):
+        """nbgrader's own API, in this process (which never runs learner code), configured as
+        OUT/course/nbgrader_config.py is for the instructor's later nbgrader commands."""
+        import warnings
+
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from sqlalchemy.exc import SAWarning
+        from traitlets.config import Config
+
+        # nbgrader's own session bookkeeping warns about objects it adds later; nothing to act on.
+        warnings.filterwarnings("ignore", category=SAWarning)
+
+        namespace = {"get_config": Config}
+        exec(compile((self.course / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
+        config = namespace["c"]
+        return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    @staticmethod
+    def logged(result: dict, log: Path) -> bool:
         with open(log, "a") as fh:
-            return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.course, env=self.env,
-                                  stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  timeout=timeout).returncode
+            fh.write(result.get("log", "") + result.get("error", "") + "\n")
+        return bool(result.get("success"))
 
     def read(self, assignment: str, path: Path):
         """(notebook data, None) or (None, (status, reason)) when it cannot be graded as it is."""
@@ -245,17 +257,15 @@ class Grader:
     def finish(self, rows):
         """nbgrader stores the grades and writes autograded notebooks and feedback, per assignment."""
         graded = [r for r in rows if "_tests" in r]
-        for assignment in sorted({r["assignment"] for r in graded}):
-            self.nbgrader(["autograde", assignment, "--force"], self.out / "log" / f"autograde__{assignment}.log")
-            self.nbgrader(["generate_feedback", assignment, "--force"],
-                          self.out / "log" / f"feedback__{assignment}.log")
         for row in graded:
             student, assignment = row["student"], row["assignment"]
+            log = self.out / "log" / f"{student}__{assignment}.nbgrader.log"
+            if self.logged(self.api.autograde(assignment, student, force=True), log):
+                self.logged(self.api.generate_feedback(assignment, student, force=True), log)
             score = self.read_score(student, assignment)
             auto = self.course / "autograded" / student / assignment / f"{assignment}.ipynb"
             if score is None or not auto.exists():
-                row["status"], row["reason"] = "grader failed", self.explain_failure(
-                    self.out / "log" / f"autograde__{assignment}.log", student)
+                row["status"], row["reason"] = "grader failed", self.explain_failure(log, student)
                 continue
             row["score"] = score
             row["status"], row["reason"] = self.explain(row["_tests"], assignment, row["_submitted"], row["_notes"])
@@ -309,8 +319,10 @@ class Grader:
 
     @staticmethod
     def explain_failure(log: Path, student: str):
+        """The first error nbgrader logged (never a warning that happens to contain a word)."""
         lines = [ln.split("ERROR]", 1)[-1].strip() for ln in
-                 (log.read_text(errors="replace") if log.exists() else "").splitlines() if "| ERROR]" in ln]
+                 (log.read_text(errors="replace") if log.exists() else "").splitlines()
+                 if "| ERROR]" in ln or ln.startswith("[ERROR]")]
         mine = [ln for ln in lines if student in ln] or lines
         return ("nbgrader could not store the grade: " + (mine[0] if mine else "no message"))[:300]
 
@@ -348,13 +360,18 @@ def main(argv=None):
             folder = unpack_zip(args.submissions, Path(tmp), known)
         subs = find_submissions(folder)
         grader = Grader(args.out, limits, unsafe=args.unsafe)
+        clock = {}
         try:
+            t = time.monotonic()
             grader.prepare(sorted({a for _, a, _ in subs if a in grader.sources}))
+            clock["prepare"], t = time.monotonic() - t, time.monotonic()
             rows = []
             for i, (student, assignment, path) in enumerate(subs, 1):
                 rows.append(grader.run_one(student, assignment, path))
                 print(f"[{i}/{len(subs)}] ran {student} / {assignment}", flush=True)
+            clock["sandboxes and verdicts"], t = time.monotonic() - t, time.monotonic()
             grader.finish(rows)
+            clock["nbgrader autograde and feedback"] = time.monotonic() - t
         finally:
             grader.sandbox.close()
     for row in rows:
@@ -364,7 +381,8 @@ def main(argv=None):
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {grader.out / 'grades.csv'} ({len(rows)} submissions in {time.monotonic() - started:.0f} s)")
+    print(f"wrote {grader.out / 'grades.csv'} ({len(rows)} submissions in {time.monotonic() - started:.0f} s: "
+          + ", ".join(f"{k} {v:.0f} s" for k, v in clock.items()) + ")")
     return rows
 
 
