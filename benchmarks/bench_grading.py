@@ -38,7 +38,7 @@ def main():
         started = time.perf_counter()
         rows = grade.main([str(subs), str(Path(tmp) / "out")])
         total = time.perf_counter() - started
-        logs = sorted((Path(tmp) / "out" / "log").glob("student*.log"))
+        logs = sorted(p for p in (Path(tmp) / "out" / "log").glob("student*.log") if "nbgrader" not in p.name)
         sandbox = [float(p.read_text().split("sandbox: ", 1)[1].split(" s", 1)[0]) for p in logs]
     graded = sum(r["status"] in ("graded", "not attempted") for r in rows)
     print(f"{args.students} submissions of {args.assignment}: {total:.1f} s in all, "

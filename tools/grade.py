@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +131,7 @@ class Grader:
                         for p in sorted(SOLUTIONS.iterdir()) if (p / f"{p.name}.ipynb").exists()}
         self.sandbox = sandboxing.Sandbox(limits, unsafe=unsafe)
         self.references, self.releases = {}, {}
+        self.jobs_made = 0
         self.out.mkdir(parents=True, exist_ok=True)
         # nbgrader runs `alembic` from the environment's bin folder to set up its gradebook
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -204,6 +206,14 @@ class Grader:
         return nb, None
 
     def run_one(self, student: str, assignment: str, path: Path) -> dict:
+        """All three steps for one submission (the batch runs them as stage, run, decide)."""
+        row = self.stage(student, assignment, path)
+        self.run(row)
+        self.decide(row)
+        return row
+
+    def stage(self, student: str, assignment: str, path: Path) -> dict:
+        """Read the submission, write the notebook nbgrader grades and the sandbox's job."""
         row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": self.max_score(assignment),
                "manual_points_pending": self.manual_points(assignment), "status": "", "reason": "", "feedback": "",
                "_notes": []}
@@ -218,11 +228,24 @@ class Grader:
         target.write_text(json.dumps(nb, indent=1))
         reference = self.references[assignment]
         code_cells = [c for c in nb["cells"] if c["cell_type"] == "code" and not verdicts.is_test(c)]
-        with tempfile.TemporaryDirectory(prefix="lrcourse-job-") as tmp:
-            job = Path(tmp) / "job.pkl"
-            job.write_bytes(pickle.dumps(reference.job([verdicts.text(c) for c in code_cells])))
-            os.chmod(tmp, 0o755)
-            report = self.sandbox.run(job)
+        self.jobs_made += 1
+        job = self.sandbox.stage / "jobs" / f"{self.jobs_made}.pkl"
+        job.write_bytes(pickle.dumps(reference.job([verdicts.text(c) for c in code_cells])))
+        row["_job"], row["_code_cells"] = job, code_cells
+        return row
+
+    def run(self, row: dict) -> None:
+        """The sandbox; the only step that runs learner code, and the one that runs in parallel."""
+        if "_job" in row:
+            row["_report"] = self.sandbox.run(row["_job"])
+            row["_job"].unlink()
+
+    def decide(self, row: dict) -> None:
+        """The verdicts, here, from the sandbox's plain data."""
+        if "_report" not in row:
+            return
+        student, assignment, report = row["student"], row["assignment"], row["_report"]
+        reference, code_cells = self.references[assignment], row["_code_cells"]
         finished = any(line.get("done") for line in report.lines)
         if report.stopped:
             stopped = "; ".join(report.stopped)
@@ -252,7 +275,6 @@ class Grader:
         first_errors = [f"a cell raised {e}: {m}"[:200] for e, m in list(cell_errors.values())[:2]]
         row["_notes"] = row["_notes"] + first_errors
         row["_tests"] = tests
-        return row
 
     def finish(self, rows):
         """nbgrader stores the grades and writes autograded notebooks and feedback, per assignment."""
@@ -334,6 +356,8 @@ def main(argv=None):
     parser.add_argument("--time-limit", type=float, default=120.0,
                         help="seconds one notebook may run in the sandbox, graded calls included; default 120")
     parser.add_argument("--memory-limit", type=int, default=2048, help="MB for one submission; default 2048")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="sandboxes running at once; default 2 (or 1 on a one-core machine)")
     parser.add_argument("--unsafe", action="store_true",
                         help="grade WITHOUT a sandbox (only for notebooks you trust: their code can read and "
                              "write everything you can)")
@@ -342,6 +366,8 @@ def main(argv=None):
         parser.error(f"SUBMISSIONS must be a folder or a zip file, got {args.submissions}")
     if args.time_limit <= 0:
         parser.error(f"--time-limit must be > 0 seconds, got {args.time_limit}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.memory_limit < 256:
         parser.error(f"--memory-limit must be at least 256 MB, got {args.memory_limit}")
     if not args.unsafe and not sandboxing.bwrap_path():
@@ -365,10 +391,18 @@ def main(argv=None):
             t = time.monotonic()
             grader.prepare(sorted({a for _, a, _ in subs if a in grader.sources}))
             clock["prepare"], t = time.monotonic() - t, time.monotonic()
-            rows = []
-            for i, (student, assignment, path) in enumerate(subs, 1):
-                rows.append(grader.run_one(student, assignment, path))
-                print(f"[{i}/{len(subs)}] ran {student} / {assignment}", flush=True)
+            rows = [grader.stage(student, assignment, path) for student, assignment, path in subs]
+            done = []
+
+            def run(row):
+                grader.run(row)
+                done.append(row)
+                print(f"[{len(done)}/{len(rows)}] ran {row['student']} / {row['assignment']}", flush=True)
+
+            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                list(pool.map(run, rows))
+            for row in rows:
+                grader.decide(row)
             clock["sandboxes and verdicts"], t = time.monotonic() - t, time.monotonic()
             grader.finish(rows)
             clock["nbgrader autograde and feedback"] = time.monotonic() - t

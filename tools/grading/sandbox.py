@@ -200,8 +200,10 @@ class Sandbox:
         grader.mkdir()
         for name in ("codec.py", "harness.py"):
             shutil.copy2(HERE / name, grader / name)
+        (self.stage / "jobs").mkdir()
         os.chmod(self.stage, 0o755)
         self.counter = 0
+        self.lock = threading.Lock()
 
     def close(self):
         shutil.rmtree(self.stage, ignore_errors=True)
@@ -273,23 +275,29 @@ class Sandbox:
         import json
 
         limits, report = self.limits, Report()
-        self.counter += 1
-        cgroup = None if self.unsafe else Cgroup.create(f"lrcourse-grade-{os.getpid()}-{self.counter}", limits)
-        procs_files = cgroup.procs_files() if cgroup else []
-        enforce_nproc = os.geteuid() != 0
+        with self.lock:
+            self.counter += 1
+            name = f"lrcourse-grade-{os.getpid()}-{self.counter}"
+        cgroup = None if self.unsafe else Cgroup.create(name, limits)
+        procs_files = [f.encode() for f in (cgroup.procs_files() if cgroup else [])]
+        # Everything the child does between fork and exec is decided here (the grader may run
+        # several sandboxes from threads): join the control group, then set the resource limits.
+        rlimits = [(resource.RLIMIT_CPU, (int(limits.cpu_s), int(limits.cpu_s) + 1)),
+                   # address space, per process; the control group limits what is really used
+                   (resource.RLIMIT_AS, (limits.memory_bytes + (1 << 30),) * 2),
+                   (resource.RLIMIT_FSIZE, (limits.file_bytes,) * 2), (resource.RLIMIT_CORE, (0, 0)),
+                   (resource.RLIMIT_NOFILE, (256, 256))]
+        if os.geteuid() != 0:       # root is not held to RLIMIT_NPROC; the watchdog counts instead
+            used = len([p for p in os.listdir("/proc") if p.isdigit()])
+            rlimits.append((resource.RLIMIT_NPROC, (used + limits.processes,) * 2))
 
         def limit_child():
             for f in procs_files:
-                with open(f, "w") as fh:
-                    fh.write(str(os.getpid()))
-            mem = limits.memory_bytes + (1 << 30)      # address space; the group limits what is used
-            for res, value in [(resource.RLIMIT_CPU, int(limits.cpu_s)), (resource.RLIMIT_AS, mem),
-                               (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0),
-                               (resource.RLIMIT_NOFILE, 256)]:
-                resource.setrlimit(res, (value, value + (1 if res == resource.RLIMIT_CPU else 0)))
-            if enforce_nproc:
-                used = len([p for p in os.listdir("/proc") if p.isdigit()])
-                resource.setrlimit(resource.RLIMIT_NPROC, (used + limits.processes,) * 2)
+                fd = os.open(f, os.O_WRONLY)
+                os.write(fd, b"0")          # "0" means the writing process itself
+                os.close(fd)
+            for res, value in rlimits:
+                resource.setrlimit(res, value)
 
         read_fd, write_fd = os.pipe()
         env = self.environment(str(self.stage / "home")) if self.unsafe else {}
