@@ -375,7 +375,7 @@ class Sandbox:
         for line in bytes(results).decode("utf-8", "replace").splitlines():
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):     # forged or cut lines are skipped
                 continue
             if isinstance(obj, dict):
                 report.lines.append(obj)
