@@ -232,6 +232,12 @@ def test_grading_refuses_without_the_sandbox_and_says_how_to_install_it(tmp_path
                            str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3 and "apt-get install bubblewrap" in proc.stderr and "--unsafe" in proc.stderr
     assert not (tmp_path / "out").exists()
+    # --unsafe grades trusted notebooks without the sandbox, and says so loudly
+    submissions.write(tmp_path / "subs", {"me": {A: json.dumps(source())}})
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(tmp_path / "subs"),
+                           str(tmp_path / "out"), "--unsafe"], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "WITHOUT a sandbox" in proc.stderr, proc.stderr
+    assert "7.0/7.0" in proc.stdout and "all tests passed" in proc.stdout
 
 
 def test_the_sandbox_stand_in_for_the_checkers_offers_every_name_the_exercises_import():
