@@ -262,3 +262,13 @@ def test_the_sandbox_stand_in_for_the_checkers_offers_every_name_the_exercises_i
             offered |= {t.id for t in ast.walk(node) if isinstance(t, ast.Name)}
     assert names <= offered, names - offered
     assert "_ref_" not in source_text and "_answers" not in source_text
+
+
+def test_learner_markdown_reaches_the_instructor_as_text():
+    nb = source()
+    nb["cells"].append({"cell_type": "markdown", "metadata": {},
+                        "source": "**bold** <script>alert(1)</script> [x](JavaScript:alert(2)) \udcff"})
+    canon, _ = verdicts.canonical(nb, source(), release())
+    md = canon["cells"][-1]["source"]
+    assert "<script" not in md and "&lt;script>" in md and "javascript:" not in md.lower() and "**bold**" in md
+    json.dumps(canon).encode("utf-8")          # lone surrogates are gone

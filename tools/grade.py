@@ -61,6 +61,12 @@ c.Autograde.autograde_preprocessors = PREPROCESSORS
 c.ApplyVerdicts.folder = {verdicts!r}
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
+# Learners' markdown must not run as script in the feedback pages or the formgrader.
+c.HTMLExporter.sanitize_html = True
+# Feedback shows the test cells without the hidden tests.
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 """
 
 
@@ -237,7 +243,8 @@ class Grader:
     def run(self, row: dict) -> None:
         """The sandbox; the only step that runs learner code, and the one that runs in parallel."""
         if "_job" in row:
-            row["_report"] = self.sandbox.run(row["_job"])
+            calls = len(self.references[row["assignment"]].calls)
+            row["_report"] = self.sandbox.run(row["_job"], max_lines=4 * (len(row["_code_cells"]) + calls) + 100)
             row["_job"].unlink()
 
     def decide(self, row: dict) -> None:

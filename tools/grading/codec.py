@@ -114,18 +114,29 @@ class Opaque:
 
     __hash__ = object.__hash__
 
+    description = ""
+
     def __repr__(self):
-        return f"<{type(self).__name__} object>"
+        return f"<{self.description or type(self).__name__ + ' object'}>"
 
 
 _opaque_types: dict = {}
 
 
 def opaque(name: str) -> Opaque:
-    clean = "".join(ch for ch in str(name) if ch.isalnum() or ch == "_")[:80] or "object"
+    """A stand-in named after what it replaces: a type name ("Agree") or a description
+    ("too big to grade (...)"), which becomes the type name TooBigToGrade and its repr."""
+    name = str(name)[:200]
+    words = name.split(" (")[0].split()
+    clean = "".join(w[:1].upper() + w[1:] if len(words) > 1 else w for w in words)
+    clean = "".join(ch for ch in clean if ch.isalnum() or ch == "_")[:80] or "object"
+    if clean[0].isdigit():
+        clean = "_" + clean
     if clean not in _opaque_types:
         _opaque_types[clean] = type(clean, (Opaque,), {})
-    return _opaque_types[clean]()
+    value = _opaque_types[clean]()
+    value.description = name
+    return value
 
 
 class LearnerError(Exception):
@@ -170,12 +181,18 @@ def decode(data, args=(), depth=0):
     if "$f" in data:
         return _num(data)
     if "$a" in data:
-        kind = {"f": float, "i": np.int64, "u": np.uint64, "b": bool}.get(data.get("kind"), float)
-        flat = [_num(x) for x in data["$a"]]
-        shape = tuple(int(s) for s in data.get("shape", [len(flat)]))
-        arr = np.array(flat, dtype=kind if kind is not float else np.float64)
-        if int(np.prod(shape)) != arr.size:
+        flat = data["$a"]
+        shape = data.get("shape", [len(flat) if isinstance(flat, list) else 0])
+        if not isinstance(flat, list) or not isinstance(shape, list) or len(shape) > 32 or \
+                not all(type(n) is int and 0 <= n <= MAX_ITEMS for n in shape):
+            raise ValueError("malformed array")
+        if math.prod(shape) != len(flat):
             raise ValueError("array shape does not match its numbers")
+        dtype = {"f": np.float64, "i": np.int64, "u": np.int64, "b": np.bool_}.get(data.get("kind"), np.float64)
+        try:
+            arr = np.array([_num(x) for x in flat], dtype=dtype)
+        except (OverflowError, TypeError) as exc:
+            raise ValueError(f"malformed array ({type(exc).__name__})") from None
         return arr.reshape(shape)
     if "$t" in data:
         return tuple(decode(v, args, depth + 1) for v in data["$t"])
@@ -186,10 +203,19 @@ def decode(data, args=(), depth=0):
     if "$tensor" in data:
         import torch
 
-        return torch.as_tensor(decode(data["$tensor"], args, depth + 1))
+        inner = decode(data["$tensor"], args, depth + 1)
+        if not isinstance(inner, np.ndarray):
+            raise ValueError("a tensor that is not an array")
+        return torch.as_tensor(inner)
     if "$param" in data:
-        index, name = data["$param"]
-        return dict(args[int(index)].named_parameters())[str(name)]
+        ref = data["$param"]
+        if not (isinstance(ref, list) and len(ref) == 2 and type(ref[0]) is int and isinstance(ref[1], str)
+                and 0 <= ref[0] < len(args) and hasattr(args[ref[0]], "named_parameters")):
+            raise ValueError("a parameter of no model")
+        params = dict(args[ref[0]].named_parameters())
+        if ref[1] not in params:
+            raise ValueError("a parameter of no model")
+        return params[ref[1]]
     if "$schedule" in data:
         from lrcourse import schedules
 

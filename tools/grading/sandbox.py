@@ -265,13 +265,16 @@ class Sandbox:
                 "--ro-bind", str(self.stage / "grader"), self.where("grader"),
                 "--ro-bind", str(job), "/job/job.pkl",
                 "--proc", "/proc", "--dev", "/dev",
+                "--size", str(self.limits.tmp_bytes), "--tmpfs", "/dev/shm",
                 "--size", str(self.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp",
                 "--remount-ro", "/", "--chdir", "/tmp", "--",
                 *python, f"{self.where('grader')}/harness.py", "/job/job.pkl", str(result_fd)]
         return cmd
 
     # ----------------------------------------------------------------- running
-    def run(self, job: Path) -> Report:
+    def run(self, job: Path, max_lines: int = 100_000) -> Report:
+        """Run the harness on ``job``; ``max_lines``: result lines it may write (it writes
+        about four per cell and call)."""
         import json
 
         limits, report = self.limits, Report()
@@ -318,6 +321,10 @@ class Sandbox:
                 if not chunk:
                     return
                 state[key] += len(chunk)
+                if key == "res":
+                    state["lines"] = state.get("lines", 0) + chunk.count(b"\n")
+                    if state["lines"] > max_lines:
+                        state["lines_over"] = True
                 if len(sink) < keep:
                     sink.extend(chunk[: keep - len(sink)])
                 if state[key] > cap:
@@ -335,6 +342,9 @@ class Sandbox:
             elapsed = time.monotonic() - started
             if elapsed > limits.wall_s:
                 report.stopped.append(f"time limit ({limits.wall_s:g} s) reached")
+                break
+            if state.get("lines_over"):
+                report.stopped.append(f"more than {max_lines} result lines (the harness writes a few per call)")
                 break
             if state.get("res_over"):
                 report.stopped.append(f"results larger than {limits.result_bytes // (1 << 20)} MB")
@@ -372,13 +382,16 @@ class Sandbox:
         if state.get("out_over"):
             report.notes.append(f"output limit: the notebook printed {state['out'] / (1 << 20):.0f} MB; only the "
                                 f"first {len(output) >> 10} KB were kept")
-        for line in bytes(results).decode("utf-8", "replace").splitlines():
+        from .verdicts import clean_strings
+
+        for line in bytes(results).decode("utf-8", "replace").splitlines()[:max_lines]:
             try:
                 obj = json.loads(line)
             except (ValueError, RecursionError):     # forged or cut lines are skipped
                 continue
             if isinstance(obj, dict):
-                report.lines.append(obj)
+                report.lines.append(clean_strings(obj))
+        report.output_head = clean_strings(report.output_head)
         return report
 
     @staticmethod

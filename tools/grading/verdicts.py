@@ -17,6 +17,7 @@ import contextlib
 import copy
 import io
 import random
+import re
 import uuid
 
 import cloudpickle
@@ -28,14 +29,22 @@ HIDDEN = "### BEGIN HIDDEN TESTS"
 
 
 def meta(cell) -> dict:
+    """A cell's nbgrader metadata; a grade_id that is not a string counts as none."""
     m = cell.get("metadata", {}) if isinstance(cell, dict) else {}
     m = m.get("nbgrader", {}) if isinstance(m, dict) else {}
-    return m if isinstance(m, dict) else {}
+    if not isinstance(m, dict):
+        return {}
+    if "grade_id" in m and not isinstance(m["grade_id"], str):
+        m = {k: v for k, v in m.items() if k != "grade_id"}
+    return m
 
 
 def text(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    """A cell's source as one string, whatever shape the (untrusted) file gave it."""
+    src = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(src, list):
+        return "".join(part for part in src if isinstance(part, str))
+    return src if isinstance(src, str) else ""
 
 
 def is_test(cell) -> bool:
@@ -45,10 +54,36 @@ def is_test(cell) -> bool:
 
 # --------------------------------------------------------------------------- canonical notebook
 
+MAX_TEXT_CELL = 32 << 10        # characters kept of one markdown or raw cell
+MAX_TEXT_TOTAL = 256 << 10      # and of all of them (nbgrader renders them into HTML)
+
+
+def clean_strings(value):
+    """``value`` with every string made encodable as UTF-8 (lone surrogates replaced)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_strings(k): clean_strings(v) for k, v in value.items()}
+    return value
+
+
+def defang(markdown: str) -> str:
+    """Learner markdown as text, never as live HTML: the feedback pages and the formgrader
+    render it on the instructor's side. Tags become visible text; script links go nowhere."""
+    markdown = markdown.replace("<", "&lt;")
+    return re.sub(r"\]\(\s*(javascript|vbscript|data)\s*:", "](#blocked-", markdown, flags=re.IGNORECASE)
+
 
 def canonical(submitted: dict, source: dict, release: dict):
     """(notebook for nbgrader, notes in words). ``submitted`` is untrusted JSON data."""
     notes = []
+    submitted = clean_strings(submitted)
     by_id = {meta(c)["grade_id"]: c for c in source["cells"] if meta(c).get("grade_id")}
     stubs = {meta(c)["grade_id"]: c for c in release["cells"] if meta(c).get("grade_id")}
     cells = [c for c in submitted.get("cells", []) if isinstance(c, dict)
@@ -89,6 +124,18 @@ def canonical(submitted: dict, source: dict, release: dict):
         used_ids.add(cid)
         new["id"] = cid
         out.append(new)
+    budget, cut = MAX_TEXT_TOTAL, 0
+    for cell in out:
+        if cell["cell_type"] != "code" and not meta(cell).get("locked"):
+            cell["source"] = defang(cell["source"])
+            keep_chars = max(0, min(MAX_TEXT_CELL, budget))
+            if len(cell["source"]) > keep_chars:
+                cut += 1
+                cell["source"] = cell["source"][:keep_chars] + "\n\n[cut by the grader: too long]"
+            budget -= len(cell["source"])
+    if cut:
+        notes.append(f"{cut} text cells were cut to {MAX_TEXT_CELL >> 10} KB each "
+                     f"({MAX_TEXT_TOTAL >> 10} KB in all)")
     restored = [gid for gid in by_id if gid not in keep and meta(by_id[gid]).get("locked")]
     unanswered = [gid for gid in by_id if gid not in keep and not meta(by_id[gid]).get("locked")]
     for gid in list(by_id):
@@ -140,7 +187,10 @@ class _Replayer:
         self.next += 1
         if isinstance(answer, Unanswered):
             raise answer
-        value = codec.decode(answer, args)
+        try:
+            value = codec.decode(answer, args)
+        except Exception:  # noqa: BLE001 - malformed (forged) data is no answer
+            value = codec.opaque("unreadable value")
         if isinstance(value, BaseException):
             raise value
         return value
@@ -234,8 +284,8 @@ class Reference:
                 if n in values:
                     try:
                         ns[n] = codec.decode(values[n])
-                    except (ValueError, TypeError, KeyError, IndexError):
-                        ns[n] = codec.opaque("unreadable")
+                    except Exception:  # noqa: BLE001 - malformed (forged) data is no answer
+                        ns[n] = codec.opaque("unreadable value")
                 elif n not in missing:
                     ns[n] = replayers[n]
             verdicts[gid] = _run_cell(source_text, ns)
