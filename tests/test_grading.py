@@ -272,3 +272,16 @@ def test_learner_markdown_reaches_the_instructor_as_text():
     md = canon["cells"][-1]["source"]
     assert "<script" not in md and "&lt;script>" in md and "javascript:" not in md.lower() and "**bold**" in md
     json.dumps(canon).encode("utf-8")          # lone surrogates are gone
+
+
+def test_the_sandbox_mounts_its_tmp_before_anything_that_may_live_under_tmp(tmp_path):
+    # A fresh clone in /tmp has its venv there: a /tmp mounted after it would hide Python.
+    from grading import sandbox
+
+    if not sandbox.bwrap_path():
+        pytest.skip("bubblewrap is not installed")
+    with sandbox.Sandbox() as sb:
+        cmd = sb.command(tmp_path / "job.pkl")
+    tmpfs = cmd.index("/tmp", cmd.index("--tmpfs"))
+    binds = [i for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind", "--symlink")]
+    assert binds and tmpfs < min(binds)

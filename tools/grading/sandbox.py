@@ -234,7 +234,10 @@ class Sandbox:
         if self.unsafe:
             return [*python, harness, str(job), str(result_fd)]
         cmd = [self.bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-               "--disable-userns", "--clearenv"]
+               "--disable-userns", "--clearenv",
+               # /tmp first: the binds below may lie under /tmp (a venv in a fresh clone there) and
+               # must land on top of it, not be hidden by it.
+               "--size", str(self.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
         for key, value in self.environment("/tmp").items():
             cmd += ["--setenv", key, value]
         for top in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
@@ -266,7 +269,6 @@ class Sandbox:
                 "--ro-bind", str(job), "/job/job.pkl",
                 "--proc", "/proc", "--dev", "/dev",
                 "--size", str(self.limits.tmp_bytes), "--tmpfs", "/dev/shm",
-                "--size", str(self.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp",
                 "--remount-ro", "/", "--chdir", "/tmp", "--",
                 *python, f"{self.where('grader')}/harness.py", "/job/job.pkl", str(result_fd)]
         return cmd
