@@ -363,8 +363,6 @@ class Sandbox:
                         report.stopped.append(f"memory limit ({limits.memory_bytes >> 20} MB) reached")
                         break
         self._kill(proc)
-        if ns_link is None and not self.unsafe:
-            ns_link = None
         for t in threads:
             t.join(timeout=5)
         os.close(read_fd)
