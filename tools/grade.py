@@ -74,11 +74,6 @@ def grade_ids(nb: dict) -> set:
     return {verdicts.meta(c).get("grade_id") for c in nb.get("cells", []) if isinstance(c, dict)} - {None}
 
 
-def test_ids(nb: dict) -> set:
-    return {verdicts.meta(c).get("grade_id") for c in nb.get("cells", [])
-            if isinstance(c, dict) and verdicts.meta(c).get("grade") and c.get("cell_type") == "code"} - {None}
-
-
 def find_submissions(folder: Path):
     """(student, assignment, notebook path) for every submitted notebook, sorted."""
     found = []
@@ -121,7 +116,7 @@ def unpack_zip(archive: Path, into: Path, assignments) -> Path:
             if info.file_size > MAX_NOTEBOOK_BYTES:
                 data = b"{}"
             else:
-                data = zf.read(info)[: MAX_NOTEBOOK_BYTES + 1]
+                data = zf.read(info)
             path = target / student / f"{assignment}.ipynb"
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(data)
@@ -210,13 +205,6 @@ class Grader:
                 return None, ("wrong assignment", f"this is the notebook for {others[0]}, handed in as {assignment}")
             return None, ("wrong assignment", "the notebook has none of this assignment's cells")
         return nb, None
-
-    def run_one(self, student: str, assignment: str, path: Path) -> dict:
-        """All three steps for one submission (the batch runs them as stage, run, decide)."""
-        row = self.stage(student, assignment, path)
-        self.run(row)
-        self.decide(row)
-        return row
 
     def stage(self, student: str, assignment: str, path: Path) -> dict:
         """Read the submission, write the notebook nbgrader grades and the sandbox's job."""

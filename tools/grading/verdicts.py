@@ -154,11 +154,6 @@ def canonical(submitted: dict, source: dict, release: dict):
     return nb, notes
 
 
-def learner_cells(nb: dict) -> list:
-    """The code the sandbox runs: every code cell but the test cells, in order."""
-    return [text(c) for c in nb["cells"] if c["cell_type"] == "code" and not is_test(c)]
-
-
 # --------------------------------------------------------------------------- reference and replay
 
 
