@@ -1,54 +1,131 @@
-# Two commands do everything on a fresh machine:
-#   make lab    create .venv if missing, install everything, open JupyterLab on the first notebook
-#   make test   create the same environment if missing, then run the whole test suite
-# For instructors (docs/instructor.md):
-#   make exercises                          regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
+# Learners (README.md, "Two commands"):
+#   make lab          create .venv if missing (JupyterLab, PyTorch for the CPU, matplotlib, ...)
+#                     and open JupyterLab on the first lesson, served from this folder so the
+#                     lessons' links to exercises/ work
+#   make env          only create or update .venv (make dev-env: only .venv-dev)
+# Developers and instructors use a second environment, .venv-dev: the learner's packages plus
+# pytest, nbgrader and Playwright (1.8 GB against 1.5 GB), so a learner never gets them.
+#   make test         create .venv and .venv-dev if missing, run the whole test suite from
+#                     .venv-dev (the browser test starts JupyterLab from .venv, as make lab does)
+#   make instructor   JupyterLab from .venv-dev, with nbgrader's menu, same folder and first page
+#   make exercises                            regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
 #   make grade SUBMISSIONS=dir|zip [OUT=dir]  grade submissions in a sandbox (bubblewrap) into OUT (default grading-output)
-#   make bundle                             dist/lrcourse-student.zip: no solutions, no hidden tests
+#   make bundle                               dist/lrcourse-student.zip: no solutions, no hidden tests
+#   make bench                                benchmarks/bench_core.py
+#   make lock         re-resolve requirements/lab-lock.txt, check it against a fresh learner environment
+#   make lab-command  print the JupyterLab command line make lab runs (see LAB_CMD below)
+#   make clean-env    remove both environments
 PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+VENV     ?= .venv
+DEV_VENV ?= .venv-dev
+BIN      := $(VENV)/bin
+DEV_BIN  := $(DEV_VENV)/bin
+STAMP     := $(VENV)/.installed
+DEV_STAMP := $(DEV_VENV)/.installed
+# Every package of the learner environment at a fixed version (made by `make lock`). Given to
+# pip as constraints, so it fixes versions without adding packages; `make lab LOCK=` skips it.
+LOCK ?= requirements/lab-lock.txt
+PIP_CONSTRAINTS = -c constraints.txt $(if $(LOCK),-c $(LOCK))
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 # JupyterLab refuses to start as root (containers, CI) unless told.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+START_PAGE := notebooks/00_start_here.ipynb
+# The server's root is this folder, so the lessons' "../exercises/..." links resolve; the
+# browser opens on the first lesson. `make -s lab-command` prints the command line `make lab`
+# runs, variables filled in, and installs nothing: tests/test_browser.py starts JupyterLab with
+# it (run it from this folder). Add options through LAB_ARGS (e.g. LAB_ARGS="--no-browser
+# --port=8899"), never a second value for one already in the line: JupyterLab refuses to start
+# when an option is given twice. LAB_ROOT serves another folder (a copy of this one).
+LAB_ROOT ?= $(CURDIR)
+lab_cmd = $(1)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url=/lab/tree/$(START_PAGE) $(ROOT_ARGS) $(LAB_ARGS)
+LAB_CMD = $(strip $(call lab_cmd,$(BIN)))
+comma := ,
+LEARNER_NOTE := Installing the learner environment in $(VENV): JupyterLab, ipywidgets, PyTorch (CPU build), numpy, matplotlib, scikit-learn. About 1.5 GB; the first time takes a few minutes (pip shows its progress).
+DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader and Playwright. About 1.8 GB; the first time takes a few minutes.
 
-.PHONY: lab test env clean-env bench exercises grade bundle
+.PHONY: lab env dev-env test instructor bench exercises grade bundle lock lab-command clean-env
+# Both environments' editable installs write lrcourse.egg-info in this folder: never run two
+# recipes at once, even under make -j.
+.NOTPARALLEL:
+
+# $(call venv_install,FOLDER,EXTRAS,NOTE): create FOLDER if needed, install the package with
+# EXTRAS under the pins, then mark it done. The .gitignore inside keeps git from listing the
+# environment (Python 3.13's venv writes the same file). tools/torch_source.py picks the
+# PyTorch build (CPU on Linux without an NVIDIA GPU) and says which on stderr.
+define venv_install
+	@test -x $(1)/bin/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "lrcourse needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Name a newer one, e.g.: make $(or $(MAKECMDGOALS),lab) PYTHON=python3.11"; exit 1; }
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	@echo '*' > $(1)/.gitignore
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	@echo "$(3)"
+	torch=$$($(1)/bin/python tools/torch_source.py) && \
+	  $(1)/bin/python -m pip install --progress-bar on $(PIP_CONSTRAINTS) -e '.[$(2)]' $$torch
+	touch $(1)/.installed
+endef
 
 env: $(STAMP)
+dev-env: $(DEV_STAMP)
 
-# Re-install whenever the dependency list or the pins change.
-$(STAMP): pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab,test,instructor,browser]'
-	touch $(STAMP)
+# Each environment re-installs whenever the dependency list or the pins change.
+# A .venv made before the learner/developer split holds nbgrader and the rest; pip never
+# removes packages, so such a .venv is made afresh.
+$(STAMP): pyproject.toml constraints.txt $(LOCK)
+	@if test -x $(BIN)/python && $(BIN)/python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("nbgrader") is None)'; then \
+	  echo "$(VENV) holds the instructor tools (nbgrader), which learners do not get: making it afresh"; rm -rf $(VENV); fi
+	$(call venv_install,$(VENV),lab,$(LEARNER_NOTE))
+
+$(DEV_STAMP): pyproject.toml constraints.txt $(LOCK)
+	$(call venv_install,$(DEV_VENV),lab$(comma)test$(comma)instructor$(comma)browser,$(DEV_NOTE))
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) notebooks/00_start_here.ipynb
+	$(LAB_CMD)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+lab-command:
+	@echo '$(subst ','\'',$(LAB_CMD))'
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_core.py
+instructor: $(DEV_STAMP)
+	$(strip $(call lab_cmd,$(DEV_BIN)))
 
-exercises: $(STAMP)
-	$(BIN)/python tools/exercises.py
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment "*" --no-db --force
+test: $(STAMP) $(DEV_STAMP)
+	$(DEV_BIN)/python -m pytest --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+
+bench: $(DEV_STAMP)
+	$(DEV_BIN)/python benchmarks/bench_core.py
+
+exercises: $(DEV_STAMP)
+	$(DEV_BIN)/python tools/exercises.py
+	PATH="$(abspath $(DEV_BIN)):$$PATH" $(DEV_BIN)/nbgrader generate_assignment "*" --no-db --force
 
 SUBMISSIONS ?=
 OUT ?= grading-output
 TIME_LIMIT ?= 120
 MEMORY_LIMIT ?= 2048
 # UNSAFE=1 grades without the sandbox: only for notebooks you trust.
-grade: $(STAMP)
+grade: $(DEV_STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-or-zip [OUT=folder] [TIME_LIMIT=seconds] [MEMORY_LIMIT=MB]"; exit 2; }
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --time-limit $(TIME_LIMIT) --memory-limit $(MEMORY_LIMIT) $(if $(UNSAFE),--unsafe)
+	$(DEV_BIN)/python tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --time-limit $(TIME_LIMIT) --memory-limit $(MEMORY_LIMIT) $(if $(UNSAFE),--unsafe)
 
-bundle: $(STAMP)
-	$(BIN)/python tools/bundle.py dist/lrcourse-student.zip
+bundle: $(DEV_STAMP)
+	$(DEV_BIN)/python tools/bundle.py dist/lrcourse-student.zip
+
+# Refresh the lock (tools/lock.py): pip resolves pyproject.toml's `lab` extra under
+# constraints.txt as if on the oldest Python requires-python allows, the result is written to
+# requirements/lab-lock.txt, and a fresh learner environment under build/ (git ignores it) is
+# installed with it and compared with its `pip freeze`. Run it on Linux x86_64 after changing
+# pyproject.toml or constraints.txt, or to move the indirect dependencies forward; then
+# make test, and commit the lock.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	torch=$$($(LOCK_VENV)/bin/python tools/torch_source.py) && $(LOCK_VENV)/bin/python tools/lock.py resolve $$torch
+	$(MAKE) --no-print-directory env VENV=$(LOCK_VENV) LOCK=requirements/lab-lock.txt
+	$(LOCK_VENV)/bin/python tools/lock.py check
+	rm -rf $(LOCK_VENV)
 
 clean-env:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(DEV_VENV)

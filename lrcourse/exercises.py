@@ -5,9 +5,11 @@ The check runs the learner's function on a few cases and either prints what pass
 raises an ``AssertionError`` that says what is wrong in the terms of the lesson ("your
 step decay drops one step late: at n=1 expected 0.05, got 0.1"). A function that still
 raises ``NotImplementedError`` (the exercise as handed out) is reported as *not attempted*,
-never as wrong. Nothing here gives the answer away: ``hint(task)`` reveals hints one stage
-at a time and ``solution(task)`` prints the reference code (kept in ``_answers.py``) only
-when asked; an instructor's student bundle leaves the answers out.
+never as wrong. In Jupyter either outcome shows as one coloured line that names the task
+(the cell still fails, as nbgrader expects), not as a traceback through this module.
+Nothing here gives the answer away: ``hint(task)`` reveals hints one stage at a time and
+``solution(task)`` prints the reference code (kept in ``_answers.py``) only when asked; an
+instructor's student bundle leaves the answers out.
 
 Numbers are compared with tolerances that suit the quantity: closed formulas to 1e-12
 relative, iterated updates to 1e-9, a rate picked from a grid to one grid point.
@@ -15,8 +17,10 @@ relative, iterated updates to 1e-9, a rate picked from a grid to one grid point.
 
 from __future__ import annotations
 
+import linecache
 import math
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -31,11 +35,46 @@ from .exercise_data import (BUDGET_BOWL, BUDGET_TARGET, best_constant_budget, bu
 __all__ = ["check", "hint", "solution", "answer", "TASKS", "NotAttempted", "Wrong"]
 
 
-class NotAttempted(AssertionError):
+_RESET = "\x1b[0m"
+
+
+class _Feedback(AssertionError):
+    """A check's verdict on the learner's answer, shown in Jupyter as one coloured line.
+
+    It is raised like any exception (so the cell stops, and nbgrader and the grader see an
+    error whose ``str`` is the full message), but IPython asks an exception for
+    ``_render_traceback_()`` before formatting a traceback, and shows the lines it returns
+    instead: one line naming the task and the problem, without the frames of the checker.
+    ``check`` fills in ``task``; ``short``, when given, is the text for that line (the
+    message itself otherwise).
+    """
+
+    symbol, colour = "✗", "\x1b[1;31m"        # bold red
+
+    def __init__(self, message: str = "", *, short: str | None = None):
+        super().__init__(message)
+        self.short = short
+        self.task = None
+
+    def line(self) -> str:
+        """The feedback as one line of plain text, without colour."""
+        text = self.short if self.short is not None else (str(self.args[0]) if self.args else "")
+        text = " ".join(text.split())       # a message of several lines becomes one
+        if self.task is not None:
+            return f"{self.symbol} {self.task.id} {self.task.title}: {text}"
+        return f"{self.symbol} {text}"
+
+    def _render_traceback_(self) -> list:
+        return [f"{self.colour}{self.line()}{_RESET}"]
+
+
+class NotAttempted(_Feedback):
     """The learner has not written this part yet."""
 
+    symbol, colour = "…", "\x1b[38;5;208m"   # orange
 
-class Wrong(AssertionError):
+
+class Wrong(_Feedback):
     """The learner's answer runs but gives a wrong result."""
 
 
@@ -88,9 +127,14 @@ def check(task: str, answer) -> bool:
     ``AssertionError``) with an explanation otherwise.
     """
     t = _lookup(task)
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted(f"{t.id} ({t.title}): not attempted yet.")
-    t.checker(answer)
+    try:
+        if answer is None or answer is Ellipsis:
+            raise NotAttempted(f"{t.id} ({t.title}): not attempted yet.",
+                               short=f"not attempted yet (check got {answer!r} instead of your function)")
+        t.checker(answer)
+    except _Feedback as exc:
+        exc.task = t            # so that Jupyter's one line names the task
+        raise
     print(f"✓ {t.id} {t.title}: all checks passed.")
     return True
 
@@ -101,7 +145,11 @@ def hint(task: str) -> None:
     shown = min(_hints_shown.get(task, 0) + 1, len(t.hints))
     _hints_shown[task] = shown
     text = f"Hint {shown}/{len(t.hints)} for {t.id} ({t.title}): {t.hints[shown - 1]}"
-    if shown == len(t.hints):
+    if shown == len(t.hints) and solutions_disabled():
+        text += (f"\n(That was the last hint: all {len(t.hints)} are shown. The reference code is not available "
+                 f"in this copy of the course, so re-read the part of lesson {t.id[:2]} that this exercise "
+                 f"practises (the exercise notebook links to it at the top) and try again.)")
+    elif shown == len(t.hints):
         text += f'\n(That was the last hint. solution("{t.id}") shows the reference code.)'
     print(text)
 
@@ -135,11 +183,41 @@ def _call(fn, name: str, *args, **kwargs):
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise NotAttempted(f"{name}: not attempted yet (it still raises NotImplementedError; "
-                           f"replace that line with your code).") from None
+                           f"replace that line with your code).",
+                           short=f"not attempted yet (replace the raise NotImplementedError line in "
+                                 f"{name} with your code)") from None
     except Exception as exc:  # the learner's bug, reported in their terms
         shown = ", ".join([repr(a) if np.ndim(a) == 0 else f"<array shape {np.shape(a)}>" for a in args]
                           + [f"{k}={v!r}" for k, v in kwargs.items()])
-        raise Wrong(f"{name}({shown}) raised {type(exc).__name__}: {exc}") from exc
+        message = f"{name}({shown}) raised {type(exc).__name__}: {exc}"
+        raise Wrong(message, short=message + _where(exc)) from exc
+
+
+def _where(exc: BaseException) -> str:
+    """Where in the learner's code ``exc`` was raised, as " (in f, line 3: `code`)", or ""
+    when no frame of the traceback is theirs (the course's and installed packages' frames
+    are skipped: the line a learner can fix is the last one they wrote)."""
+    own = Path(__file__).resolve().parent
+    skip = {Path(p).resolve() for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}}
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        try:
+            path = Path(code.co_filename).resolve()
+            theirs = not (code.co_filename.startswith("<frozen") or path.is_relative_to(own)
+                          or any(path.is_relative_to(p) for p in skip) or "site-packages" in path.parts)
+        except (OSError, ValueError):
+            theirs = False
+        if theirs:
+            found = (code.co_name, tb.tb_lineno, code.co_filename)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    func, lineno, filename = found
+    source = linecache.getline(filename, lineno).strip()
+    where = f"line {lineno}" if func == "<module>" else f"in {func}, line {lineno}"
+    return f" ({where}: `{source}`)" if source else f" ({where})"
 
 
 def _number(value, what: str):

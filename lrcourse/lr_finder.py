@@ -30,6 +30,7 @@ from . import _checks
 from .optimizers import GD
 from .run import run
 from .schedules import Schedule
+from .sweeps import loop_bar as _loop_bar
 
 __all__ = ["RangeTest", "ramp", "smooth", "steepest", "minimum_over_10", "valley", "RULES", "range_test",
            "torch_range_test", "softmax_problem"]
@@ -169,7 +170,8 @@ def range_test(problem, x0, optimizer=None, lr_min: float = 1e-7, lr_max: float 
 
 
 def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, lr_max: float = 10.0,
-                     steps: int = 100, beta: float = 0.98, diverge: float = 4.0, restore: bool = True) -> RangeTest:
+                     steps: int = 100, beta: float = 0.98, diverge: float = 4.0, restore: bool = True,
+                     progress: bool = False) -> RangeTest:
     """Range test on a ``torch.nn.Module``.
 
     ``batches`` is an iterable of ``(inputs, targets)`` (cycled if it runs out), ``optimizer``
@@ -177,6 +179,7 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
     rising rate. Afterwards the model's and the optimizer's state are put back exactly as
     they were, so the test can be followed by real training; ``restore=False`` leaves them
     as the ramp ended instead (to look at what the largest rates did to the model).
+    ``progress=True`` shows a bar over the steps (for a model slow enough to wait on).
     """
     import copy
 
@@ -194,7 +197,8 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
     try:
         model.train()
         it = iter(batches)
-        for t in range(steps):
+        bar = _loop_bar(progress, range(steps), desc="range test")
+        for t in bar:
             try:
                 x, y = next(it)
             except StopIteration:
@@ -214,6 +218,7 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
             if not smoothed <= diverge * best:
                 stop = t
                 break
+        bar.close()
     finally:
         if restore:
             model.load_state_dict(saved_model)

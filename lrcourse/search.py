@@ -23,6 +23,7 @@ import numpy as np
 from . import _checks
 from .optimizers import Adam
 from .run import run
+from .sweeps import loop_bar as _loop_bar
 
 __all__ = ["Search", "grid_search", "random_search", "sample", "grid_points", "shifted_grid_points", "train_val_split",
            "train_val_test_split", "SoftmaxObjective", "compare", "read_curve", "READINGS"]
@@ -107,28 +108,32 @@ def shifted_grid_points(space: dict, per_dim: int, seed: int = 0) -> list:
     return [dict(zip(axes, map(float, combo))) for combo in product(*axes.values())]
 
 
-def _evaluate(objective: Callable, trials: list, batched: bool = False) -> Search:
+def _evaluate(objective: Callable, trials: list, batched: bool = False, progress: bool = False) -> Search:
     if batched:    # one call with an array per hyper-parameter, one element per trial
         columns = {name: np.array([t[name] for t in trials], dtype=float) for name in trials[0]}
         values = np.asarray(objective(**columns), dtype=float).reshape(len(trials))
     else:
-        values = np.array([float(objective(**t)) for t in trials])
+        bar = _loop_bar(progress, trials, desc=f"{len(trials)} trials")
+        values = np.array([float(objective(**t)) for t in bar])
     return Search(trials, values)
 
 
 def grid_search(objective: Callable, space: dict, per_dim: int, seed: int | None = None,
-                batched: bool = False) -> Search:
+                batched: bool = False, progress: bool = False) -> Search:
     """Evaluate ``objective`` on the grid ``grid_points(space, per_dim)``, or, with a
     ``seed``, on ``shifted_grid_points(space, per_dim, seed)``. ``batched=True``: the
-    objective takes arrays (one element per trial) and returns an array of values."""
+    objective takes arrays (one element per trial) and returns an array of values.
+    ``progress=True``: a bar over the trials when they are evaluated one by one (for an
+    objective slow enough to wait on; a batched objective is one call, with no bar)."""
     points = grid_points(space, per_dim) if seed is None else shifted_grid_points(space, per_dim, seed)
-    return _evaluate(objective, points, batched)
+    return _evaluate(objective, points, batched, progress)
 
 
-def random_search(objective: Callable, space: dict, n: int, seed: int = 0, batched: bool = False) -> Search:
+def random_search(objective: Callable, space: dict, n: int, seed: int = 0, batched: bool = False,
+                  progress: bool = False) -> Search:
     """Evaluate ``objective`` at ``n`` settings drawn by ``sample(space, n, seed)``
-    (``batched`` as in ``grid_search``)."""
-    return _evaluate(objective, sample(space, n, seed), batched)
+    (``batched`` and ``progress`` as in ``grid_search``)."""
+    return _evaluate(objective, sample(space, n, seed), batched, progress)
 
 
 def train_val_split(X, y, val_fraction: float = 0.2, seed: int = 0):

@@ -9,18 +9,23 @@ others, and ``run`` does the rest. Only final results are kept, not trajectories
 ...          lr=np.logspace(-3, 0, 4), momentum=[0.0, 0.5, 0.9])
 >>> g.loss.shape, g.diverged.shape
 ((4, 3), (4, 3))
+
+``progress`` puts a progress bar on a slow loop (over seeds, rates, configurations) in a
+notebook or a terminal.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from .run import run
 
-__all__ = ["grid", "Grid", "seeds", "clearly_above", "SEED_VARIABLE"]
+__all__ = ["grid", "Grid", "seeds", "clearly_above", "progress", "loop_bar", "SEED_VARIABLE"]
 
 #: Environment variable that shifts every seed a notebook draws from ``seeds``, so a whole
 #: lesson can be re-run on fresh randomness (``LRCOURSE_SEED=1000 jupyter nbconvert ...``).
@@ -123,3 +128,134 @@ def grid(problem, make_optimizer, x0, steps: int = 100, *, max_loss=None, fixed:
     optimizer = make_optimizer(**shaped, **(fixed or {}))
     result = run(problem, optimizer, x0, steps, record=False, max_loss=max_loss)
     return Grid(axes=axes, loss=result.loss, diverged_at=result.diverged_at, x=result.x, steps=steps)
+
+
+# --------------------------------------------------------------------------- progress bars
+
+_showing = weakref.WeakSet()     # bars made by ``progress`` that are on screen now
+_bar_class = None
+
+
+def progress(iterable=None, desc: str | None = None, total: int | None = None, *, disable: bool = False,
+             leave: bool = False, **kwargs):
+    """A progress bar for a slow loop: ``for s in progress(seeds, desc="training 6 seeds"):``.
+
+    It is ``tqdm.auto.tqdm`` (a widget in Jupyter, a line of text in a terminal) with
+    ``leave=False``, so it disappears once the loop is done, and with three differences:
+
+    - in Jupyter it leaves no output behind, not even in a notebook that nbconvert or nbval
+      executed and saved (a plain tqdm widget would leave its text there);
+    - while one of these bars is showing, every bar made inside it (the epochs of
+      ``training.fit``, say) stays hidden: one bar per cell, no stack of bars;
+    - tqdm's import warnings (notebook mode, ipywidgets missing) are not shown, and in a
+      Jupyter kernel without ipywidgets there is no bar at all rather than lines of text.
+
+    Takes tqdm's other keyword arguments (``unit``, ``mininterval``, ...) as they are.
+    """
+    cls = _progress_class()
+    hidden = bool(disable) or any(not bar.disable for bar in list(_showing))
+    if cls is None:
+        from tqdm.std import tqdm as cls
+        hidden = True
+    bar = cls(iterable, desc=desc, total=total, leave=leave, disable=hidden, **kwargs)
+    if not bar.disable:
+        _showing.add(bar)
+    return bar
+
+
+def loop_bar(show, iterable=None, *, desc: str, total: int | None = None):
+    """The bar of a library loop (the epochs of ``training.fit``, say), from its ``progress``
+    argument: True, a bar of its own (``progress``); False, none; a bar made by ``progress``,
+    no bar of its own: the loop advances that bar by one per item instead, so that a cell
+    that runs several such loops can show one bar for all of them::
+
+        with progress(total=2 * epochs, desc="2 sweeps") as bar:
+            for schedule in (None, decay):
+                T.sweep_rates(..., epochs=epochs, progress=bar)
+    """
+    if isinstance(show, (bool, type(None))) or not hasattr(show, "update"):
+        return progress(iterable, desc=desc, total=total, disable=not show)
+    return _Advancing(show, iterable)
+
+
+class _Advancing:
+    """Stands in for a loop's own bar: advances an outer bar instead."""
+
+    def __init__(self, bar, iterable=None):
+        self.bar, self.iterable = bar, iterable
+
+    def __iter__(self):
+        for item in self.iterable:
+            yield item
+            self.bar.update()
+
+    def update(self, n=1):
+        self.bar.update(n)
+
+    def set_postfix(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def _progress_class():
+    """The bar class for this session: tqdm.auto's, made to clean up after itself in
+    Jupyter; None in a Jupyter kernel where tqdm can only draw text (no ipywidgets)."""
+    global _bar_class
+    if _bar_class is not None:
+        return _bar_class or None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # "IProgress not found", "notebook mode" notes
+        from tqdm.auto import tqdm
+    if not any(c.__module__ == "tqdm.notebook" for c in tqdm.__mro__):
+        _bar_class = False if _in_kernel() else tqdm
+        return _bar_class or None
+    from tqdm.std import tqdm as std_tqdm
+
+    class NotebookBar(tqdm):
+        """tqdm's widget, shown under a display id so that closing it can also clear its
+        output (the text a saved notebook would otherwise keep)."""
+
+        def __init__(self, *args, **kwargs):
+            self._handle = None
+            super().__init__(*args, display=False, **kwargs)
+            if not self.disable and self.delay <= 0:
+                self._show()
+
+        def _show(self):
+            from IPython.display import display
+            self._handle = display(self.container, display_id=True)
+            self.displayed = True
+
+        def display(self, *args, check_delay=True, **kwargs):
+            super().display(*args, check_delay=False, **kwargs)
+            if check_delay and self.delay > 0 and not self.displayed:
+                self._show()
+
+        def close(self):
+            if self.disable or self.leave:
+                return super().close()
+            failed = self.container.children[1].bar_style == "danger"   # the iterable itself raised
+            std_tqdm.close(self)      # the bookkeeping, without tqdm.notebook's red bar for a loop left early
+            if failed:
+                return                # keep the red bar: it shows where the loop stopped
+            for widget in (*self.container.children, self.container):
+                for model in (getattr(widget, "style", None), widget.layout, widget):
+                    if model is not None:
+                        model.close()
+            if self._handle is not None:
+                self._handle.update({"text/plain": ""}, raw=True)
+                self._handle = None
+
+    _bar_class = NotebookBar
+    return _bar_class

@@ -4,8 +4,10 @@
 optional lrcourse schedule, and returns a ``History``: the rate and loss at every step, the
 gradient norm, and per epoch the training loss, validation loss and accuracy and the time
 taken. It stops early when the validation loss has not improved for ``patience`` epochs
-(and puts back the best weights), shows a progress bar (``tqdm.auto``), and runs on
-``cuda`` when it is available. A diverging run is stopped and reported, not raised.
+(and puts back the best weights), shows a progress bar over the epochs (``tqdm.auto``, gone
+when it is done; hidden inside a loop wrapped in ``lrcourse.sweeps.progress``, which shows one
+bar for the whole loop), and runs on ``cuda`` when it is available. A diverging run is
+stopped and reported, not raised.
 
 ``fit_many`` trains several models of the same architecture side by side (one per seed, or
 per seed and rate) with one optimizer, several times faster than one ``fit`` after another
@@ -25,6 +27,7 @@ import numpy as np
 import torch
 
 from . import _checks
+from .sweeps import loop_bar as _loop_bar
 
 __all__ = ["History", "Runs", "fit", "fit_many", "sweep_rates", "paired_gap", "evaluate", "default_device", "digits",
            "memory_task", "set_rates", "sharpness"]
@@ -87,6 +90,8 @@ def fit(model, train, val, optimizer, schedule=None, epochs: int = 10, batch_siz
             restore the best weights (None: train all epochs).
         seed: shuffling order of the minibatches.
         device: default ``cuda`` when available, else the CPU.
+        progress: show a bar over the epochs (hidden anyway inside a ``sweeps.progress`` loop);
+            or a bar made by ``sweeps.progress``, to advance by one per epoch instead.
     """
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
@@ -101,9 +106,7 @@ def fit(model, train, val, optimizer, schedule=None, epochs: int = 10, batch_siz
     gen = torch.Generator().manual_seed(seed)
     hist = History()
     best_loss, best_state, step = math.inf, None, 0
-    from tqdm.auto import tqdm
-
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
+    bar = _loop_bar(progress, range(epochs), desc="epochs")
     for epoch in bar:
         model.train()
         t0 = time.perf_counter()
@@ -202,9 +205,11 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
             other groups keep their ratio to it.
         val_every: validate after every this many epochs and after the last one; the rows of
             the epochs in between are ``nan``.
+        progress: show a bar over the epochs, for all the models together (hidden anyway
+            inside a ``sweeps.progress`` loop); or a bar made by ``sweeps.progress``, to advance
+            by one per epoch instead.
     """
     from torch.func import functional_call, vmap
-    from tqdm.auto import tqdm
 
     models = list(models)
     seeds = [int(s) for s in np.asarray(seeds).reshape(-1)]
@@ -248,7 +253,8 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
     diverged_at = np.full(n, -1)
     rows = {"train_loss": [], "val_loss": [], "val_acc": []}
     lrs, step = [], 0
-    for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False):
+    bar = _loop_bar(progress, range(1, epochs + 1), desc=f"epochs ({n} models side by side)")
+    for epoch in bar:
         orders = torch.stack([torch.randperm(N, generator=g) for g in gens]).to(device)
         running, seen = torch.zeros(n, dtype=torch.float64), 0
         for i in range(0, N, batch_size):
@@ -291,6 +297,7 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
         rows["val_acc"].append(np.where(dead, np.nan, (correct / len(Xva)).numpy()))
         if dead.all():
             break
+    bar.close()
     return Runs(**{k: np.array(v) for k, v in rows.items()}, diverged_at=diverged_at, lrs=lrs)
 
 
@@ -521,7 +528,7 @@ class StackHistory:
 def fit_stack(lrs, seeds, train, val=None, *, epochs: int | None = None, steps: int | None = None,
               batch_size: int = 32, momentum: float = 0.0, sizes=(64, 128, 10), check_every: int | None = None,
               target: float | None = None, stop_at_target: bool = False, stop_dead: bool = False,
-              grad_norms: bool = True, max_loss: float = 1e6):
+              grad_norms: bool = True, max_loss: float = 1e6, progress: bool = True):
     """Train one ReLU MLP per (rate, seed) pair, all at once, with SGD on the cross-entropy
     (``torch.optim.SGD``'s rule: ``buf = momentum·buf + g``, ``w -= lr·buf``).
 
@@ -537,7 +544,9 @@ def fit_stack(lrs, seeds, train, val=None, *, epochs: int | None = None, steps: 
     zero on every training image: its first layer gets zero gradient from then on, so it can
     never learn again (its loss can only approach the entropy of the labels, about ln 10).
     ``grad_norms=False`` skips measuring the gradient norms (a little faster; the column is NaN).
-    Returns ``(stack, StackHistory)``.
+    ``progress`` shows a bar over the updates, for all members together (hidden anyway inside
+    a ``sweeps.progress`` loop; given a bar made by ``sweeps.progress``, it advances that one by
+    one per update instead). Returns ``(stack, StackHistory)``.
     """
     lrs = np.asarray(lrs, dtype=float).ravel()
     seeds = np.asarray(seeds).ravel().astype(int)
@@ -573,6 +582,7 @@ def fit_stack(lrs, seeds, train, val=None, *, epochs: int | None = None, steps: 
     reached, diverged, dead = np.full(k, -1), np.full(k, -1), np.full(k, -1)
     running = np.zeros(k)
     step, changed = 0, True
+    bar = _loop_bar(progress, total=total, desc=f"updates ({k} networks side by side)")
     while step < total and active.any():
         orders = torch.stack([torch.randperm(n, generator=g) for g in gens])        # (k, n)
         running[:] = 0.0
@@ -612,6 +622,7 @@ def fit_stack(lrs, seeds, train, val=None, *, epochs: int | None = None, steps: 
                         p.sub_(r * p.grad)
             running[ids] += np.where(bad, 0.0, value) * idx.shape[1]
             step += 1
+            bar.update()
             if check_every is not None and step % check_every == 0 and (active & (reached < 0)).any():
                 chk = np.flatnonzero(active & (reached < 0))
                 with torch.no_grad():
@@ -640,6 +651,7 @@ def fit_stack(lrs, seeds, train, val=None, *, epochs: int | None = None, steps: 
             ep_train.append(np.where(gone, np.inf, running / n))
             ep_vloss.append(np.where(gone, np.inf, vloss))
             ep_vacc.append(np.where(gone, np.nan, vacc))
+    bar.close()
     hist = StackHistory(lrs=lrs, seeds=seeds, losses=losses[:step], grad_norms=norms[:step],
                         epoch_train_loss=np.array(ep_train).reshape(-1, k),
                         epoch_val_loss=np.array(ep_vloss).reshape(-1, k),

@@ -1,28 +1,39 @@
 """The course as a learner sees it: every notebook run in JupyterLab in headless Chromium.
 
-Starts JupyterLab on 127.0.0.1 with a token and throwaway settings, workspace and runtime
-folders; opens each notebook, runs all cells from the Run menu, and checks that no output is
-an error, that every widget rendered (no "Loading widget", no "Error displaying widget"),
-and that pressing → on one slider of every dashboard changes its plot. The time from the key
-press to the new image is recorded per dashboard. Screenshots and timings go to
-test-artifacts/browser/.
+JupyterLab is started with the very command line `make lab` runs (``make -s lab-command``):
+the learner environment's ``jupyter lab``, served from the repository root, as root when the
+tests run as root. Only what a test needs goes in on top, through LAB_ARGS: no browser of its
+own, 127.0.0.1 and a free port, a token, and throwaway settings, workspace and checkpoint
+folders. The settings keep the page quiet and fully rendered (no news pop-up, no windowing)
+and turn autosave off, so nothing a test runs is saved into the repository. The test opens
+each notebook, runs all cells from the Run menu, and checks that no output is an error, that
+every widget rendered (no "Loading widget", no "Error displaying widget"), and that pressing →
+on one slider of every dashboard changes its plot. The time from the key press to the new
+image is recorded per dashboard. Screenshots and timings go to test-artifacts/browser/.
 
-Needs Debian's ``chromium`` and the ``playwright`` package (never ``playwright install``);
-skipped, with the reason in the summary, where either is missing.
+tests/test_learner_lab.py follows a learner further: the first page, an exercise link, the
+exercise's first check. Both use ``make_lab`` below.
+
+Needs Debian's ``chromium`` and the ``playwright`` package (never ``playwright install``), and
+a Makefile with the ``lab-command`` target and the environment it names (``make lab``);
+skipped, with the reason in the summary, where any is missing.
 """
 
 import json
 import os
+import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -59,7 +70,8 @@ def _free_port():
 
 def _settings(folder: Path):
     """Lab settings for a quiet, fully rendered notebook: no news pop-up, no windowing (every
-    cell stays in the page, so every widget can be found)."""
+    cell stays in the page, so every widget can be found), no autosave (the server serves the
+    repository itself, and nothing a test runs may be written back)."""
     for plugin, values in {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
                            "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
                            "@jupyterlab/docmanager-extension/plugin": {"autosave": False}}.items():
@@ -68,53 +80,148 @@ def _settings(folder: Path):
         path.write_text(json.dumps(values))
 
 
+# Variables a `make test` run leaves in the environment; a nested make would take over its
+# command-line overrides (PYTEST_ARGS=..., LAB_ARGS=...), so the command is asked for without them.
+_MAKE_STATE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS")
+
+
+def lab_command(lab_args=()) -> str:
+    """The command line `make lab` runs, with ``lab_args`` in LAB_ARGS, from ``make -s lab-command``.
+
+    Skips (saying why) where make is missing, where the Makefile has no lab-command target, and
+    where asking would first install the environment (make may only print here)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed, so the command `make lab` runs cannot be asked for")
+    env = {k: v for k, v in os.environ.items() if k not in _MAKE_STATE}
+    assign = "LAB_ARGS=" + " ".join(shlex.quote(str(a)) for a in lab_args)
+
+    def make(*flags):
+        return subprocess.run(["make", *flags, "--no-print-directory", "lab-command", assign], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    dry = make("-n")
+    if dry.returncode != 0:
+        pytest.skip("the Makefile has no lab-command target yet, so the test cannot start JupyterLab the way "
+                    f"`make lab` does (make -n lab-command: {(dry.stderr.strip() or dry.stdout.strip())[-300:]})")
+    if re.search(r"pip\b.*\binstall|-m venv", dry.stdout):
+        pytest.skip("`make lab-command` would first install or update the environment; run make lab "
+                    "(or make env) first")
+    done = make("-s")
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert done.returncode == 0 and len(lines) == 1, (
+        f"make -s lab-command should print one command line, got (exit {done.returncode}):\n"
+        f"{done.stdout}{done.stderr}")
+    return lines[0]
+
+
+def lab_python(command: str) -> Path:
+    """The Python of the environment whose ``jupyter`` the command runs (.venv for make lab)."""
+    program = shlex.split(command)[0]
+    found = ROOT / program if "/" in program else Path(shutil.which(program) or program)
+    return found.parent / "python"
+
+
+@contextmanager
+def make_lab(tmp: Path, vet=None):
+    """Run JupyterLab with `make lab`'s own command line from the repository root, adding through
+    LAB_ARGS only --no-browser, a port, a token and throwaway settings, workspaces and checkpoints.
+    ``vet``, if given, sees the command and the environment's Python first (and may skip).
+    Yields base, token, command, python, runtime (the runtime folder, where the server leaves the
+    page a browser would open) and log (the server's output). Stops the server and every kernel
+    it started."""
+    _settings(tmp / "settings")
+    port, token = _free_port(), secrets.token_hex(16)
+    command = lab_command(["--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
+                           f"--LabApp.user_settings_dir={tmp / 'settings'}",
+                           f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+                           # JupyterLab keeps a checkpoint of each file it opens; here not next to
+                           # the file (in the repository) but in one throwaway folder
+                           f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"])
+    python = lab_python(command)
+    if not python.exists():
+        pytest.skip(f"`make lab` runs {shlex.split(command)[0]}, which is not there: run make lab (or make env) first")
+    if vet:
+        vet(command, python)
+    # Private config, data and runtime folders: neither the person's own Jupyter settings,
+    # kernels and extensions nor a running lab of theirs can change what the test sees.
+    env = {k: v for k, v in os.environ.items() if k not in _MAKE_STATE + ("VIRTUAL_ENV",)}
+    env.update(JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), IPYTHONDIR=str(tmp / "ipython"),
+               MPLCONFIGDIR=str(tmp / "mpl"))
+    log_path = tmp / "lab.log"
+    log = open(log_path, "w")
+    log.write(f"$ {command}\n")
+    log.flush()
+    server = subprocess.Popen(["sh", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start with `{command}`:\n" + log_path.read_text()[-3000:])
+                time.sleep(0.3)
+        yield SimpleNamespace(base=base, token=token, command=command, python=python,
+                              runtime=tmp / "runtime", log=log_path)
+    finally:
+        _stop_group(server)
+        log.close()
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the group is still running (zombies left to be reaped do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
+
+
+def _stop_group(process, grace=20):
+    """End a process started in a session of its own and everything in its group: the shell,
+    the server and the kernels it started. The shell ends at once; wait for the others too, and
+    kill whatever is left after ``grace`` seconds (a server that ignores SIGTERM included)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + grace
+    while _group_alive(process.pid):
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.2)
+    process.wait()
+
+
+def chromium(pw, folder: Path):
+    return pw.chromium.launch_persistent_context(
+        str(folder), executable_path=shutil.which("chromium"), headless=True,
+        args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     reason = _missing()
     if reason:
         pytest.skip(f"browser test skipped: {reason}")
     tmp = tmp_path_factory.mktemp("lab")
-    _settings(tmp / "settings")
-    # The server sees a copy of the notebooks, so nothing it saves can reach the repository.
-    served = tmp / "course"
-    shutil.copytree(ROOT / "notebooks", served / "notebooks")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-               IPYTHONDIR=str(tmp / "ipython"), MPLCONFIGDIR=str(tmp / "mpl"))
-    log = open(tmp / "lab.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}", "--allow-root",
-         f"--LabApp.user_settings_dir={tmp / 'settings'}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (tmp / "lab.log").read_text()[-3000:])
-                time.sleep(0.3)
+    with make_lab(tmp) as server:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
-            browser = pw.chromium.launch_persistent_context(
-                str(tmp / "chromium"), executable_path=shutil.which("chromium"), headless=True,
-                args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+            browser = chromium(pw, tmp / "chromium")
             try:
-                yield browser, f"http://127.0.0.1:{port}", token
+                yield browser, server.base, server.token
             finally:
                 browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)   # the server and the kernels it started
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
 
 
 ALL_RUN = """() => {

@@ -250,3 +250,51 @@ def test_grading_a_batch_of_good_blank_and_bad_submissions(tmp_path):
     assert [(r["student"], r["assignment"], r["score"], r["status"], r["reason"]) for r in again] == \
            [(r["student"], r["assignment"], r["score"], r["status"], r["reason"]) for r in rows
             if r["student"] not in ("ada", "blank")]
+
+
+# --------------------------------------------------------------------------- feedback as Jupyter shows it
+
+
+def shown_line(exc):
+    """The one line IPython shows for a failed check, without its colour codes."""
+    lines = exc._render_traceback_()
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    return __import__("re").sub(r"\x1b\[[0-9;]*m", "", lines[0])
+
+
+@pytest.mark.parametrize("task", list(E.TASKS))
+def test_every_stub_shows_as_one_line_that_names_the_task(task):
+    with pytest.raises(E.NotAttempted) as info:
+        E.check(task, stub)
+    t = E.TASKS[task]
+    assert shown_line(info.value) == (f"… {task} {t.title}: not attempted yet (replace the raise "
+                                      f"NotImplementedError line in {t.name} with your code)")
+
+
+def test_a_wrong_answer_shows_as_one_line_with_the_checkers_message():
+    late = lambda lr0, drop, every, n: lr0 * drop ** (np.asarray(n) // every)
+    with pytest.raises(E.Wrong) as info:
+        E.check("04.1", late)
+    line = shown_line(info.value)
+    assert line.startswith("✗ 04.1 step decay, as the formula is written: your step decay drops one step late")
+    assert line.endswith(str(info.value))                     # the message the grader reports, unchanged
+
+
+def test_an_error_in_the_learners_code_is_named_with_its_line():
+    def time_based(lr0, decay, n):
+        rate = lr0
+        return rate / (decay - decay)                         # the bug is here
+
+    with pytest.raises(E.Wrong, match="raised ZeroDivisionError") as info:
+        E.check("04.2", time_based)
+    line = shown_line(info.value)
+    assert "raised ZeroDivisionError: float division by zero" in line
+    assert "(in time_based, line " in line and "`return rate / (decay - decay)" in line
+    assert "exercises.py" not in line
+
+
+def test_a_failure_inside_numpy_points_at_the_learners_line_not_numpys():
+    with pytest.raises(E.Wrong) as info:
+        E.check("06.1", lambda lo, hi, n: np.geomspace(lo, hi, -n))
+    line = shown_line(info.value)
+    assert "raised ValueError" in line and "`E.check(\"06.1\", lambda" in line and "numpy" not in line.split("(in ")[-1]

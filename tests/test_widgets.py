@@ -33,7 +33,7 @@ def test_zigzag_path_changes_with_rate_and_kappa():
     after = line_data(dash.fig.axes[0].lines[-2])[0][-1]
     assert before != after
     dash.controls["kappa"].value = 200.0
-    assert "κ = 200" in dash.fig.axes[0].get_title()
+    assert "κ = 200" in dash.state["caption"] and "κ = 200" in dash.caption.value
     dash.controls["lr_fraction"].value = 1.1
     r = dash.state["result"]
     assert r.diverged or r.losses[-1] > 100 * r.losses[0]
@@ -75,9 +75,16 @@ def test_every_schedule_dashboard_responds(name):
 
 def test_schedule_tabs_hold_every_schedule_and_each_tab_moves():
     tabs = W.schedule_tabs()
-    assert list(tabs.dashboards) == list(W.SCHEDULE_SLIDERS)
-    assert len(tabs.widget.children) == len(W.SCHEDULE_SLIDERS)
-    assert tabs.widget.titles == tuple(W.SCHEDULE_SLIDERS)
+    assert sorted(tabs.dashboards) == sorted(W.SCHEDULE_SLIDERS)
+    rows = list(tabs.rows.values())
+    assert sum(len(row.widget.children) for row in rows) == len(W.SCHEDULE_SLIDERS)
+    # titles in words, each row short enough that no title is cut (at most six tabs of 144 px)
+    titles = [t for row in rows for t in row.widget.titles]
+    assert sorted(titles) == sorted(W.SCHEDULE_TITLES.values()) and not any("_" in t for t in titles)
+    assert all(len(row.widget.children) <= 6 for row in rows)
+    # each row opens on a schedule that differs from the constant rate, never on the control
+    assert "constant" not in tabs.selected.values() and "cosine" in tabs.selected.values()
+    assert all(row.widget.selected_index == 0 for row in rows)   # the first tab: safe from the browser's reset
     dash = tabs.dashboards["one_cycle"]
     before = dash.state["rates"].argmax()
     dash.controls["pct_start"].value = 0.6
@@ -145,4 +152,48 @@ def test_curve_picker_shows_the_chosen_run():
     assert dash.state["history"] is histories[1.0]
     x, y = line_data(dash.fig.axes[0].lines[0])
     np.testing.assert_allclose(y, histories[1.0].losses)
-    assert "1.0e+00" in dash.fig.axes[0].get_title()
+    assert dash.state["caption"].startswith("η = 1:")
+
+
+def test_runs_looked_up_from_a_batch_equal_runs_done_one_at_a_time():
+    """Dashboards compute a slider's positions in one broadcast call and look them up; what
+    they show must be what a single run at that setting gives."""
+    from lrcourse import landscapes as L, linesearch, sweeps
+    from lrcourse.optimizers import Adam, GD
+    from lrcourse.run import run
+
+    # schedules: the schedule and the constant rate, with their common noise
+    dash = W.schedule_explorer("cosine", steps=80)
+    grid = W.positions(dash.controls["lr"])
+    noisy = L.Noisy(L.Quadratic.from_condition(10.0, L=2.0), sigma=2.0, seed=int(sweeps.seeds(1)[0]))
+    x0 = np.tile([3.0, 3.0], (16, 1))
+    for v in (grid[5], grid[30], grid[31]):
+        dash.controls["lr"].value = float(v)
+        alone = run(noisy, GD(lr=dash.state["schedule"]), x0, 80)
+        assert dash.state["final"] == alone.losses[-50:].mean(axis=0).mean()
+        assert dash.state["constant"] == run(noisy, GD(lr=float(v)), x0, 80).losses[-50:].mean(axis=0).mean()
+    # the race: each racer at a multiple of its tuned rate
+    race = W.adaptive_race("rotated bowl", steps=60)
+    factor = W.positions(race.controls["rate_factor"])[12]
+    race.controls["rate_factor"].value = float(factor)
+    land, tuned = W.RACE_LANDSCAPES["rotated bowl"][0], race.state["tuned"]
+    for name, make in W.RACE_METHODS.items():
+        r = run(land, make(factor * tuned["best_lr"][name]), tuned["starts"][0], 60)
+        gap = (r.losses - land.min_value) / (r.losses[0] - land.min_value)
+        assert race.state["finals"][name] == pytest.approx(float(gap[-1]) if not r.diverged else np.inf, rel=1e-12)
+    # Armijo from every trial step at once
+    curv = W.curvature_race(kappa=30.0, angle=0.0, lr0=100.0, steps=60)
+    for lr0 in W.positions(curv.controls["lr0"])[[3, 20]]:
+        curv.controls["lr0"].value = float(lr0)
+        alone = linesearch.backtracking(L.Quadratic.from_condition(30.0, L=1.0), np.array([-2.0, 1.5]), 60,
+                                        lr0=float(lr0))
+        assert curv.state["armijo_backtracks"] == int(alone.backtracks.sum())
+        np.testing.assert_allclose(curv.state["armijo"].losses, alone.losses, rtol=1e-12, atol=1e-300)
+    # Adam's steps for every ε at once
+    eps = W.adam_eps(steps=30)
+    value = float(W.positions(eps.controls["eps"])[100])
+    eps.controls["eps"].value = value
+    scales = np.array([1e-6, 1e-2, 1.0, 1e2])
+    r = run(lambda x: (np.zeros(x.shape[:-1]), np.broadcast_to(scales, x.shape)), Adam(lr=1.0, eps=value),
+            np.zeros(4), 30)
+    np.testing.assert_allclose(eps.state["steps"], np.abs(np.diff(r.xs, axis=0)), rtol=1e-12)

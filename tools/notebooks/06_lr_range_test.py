@@ -22,6 +22,7 @@ import torch
 import lrcourse as lrc
 from lrcourse import lr_finder as F, training as T, widgets
 from lrcourse.search import train_val_split
+from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 from sklearn.datasets import load_digits
 
 digits = load_digits()
@@ -94,7 +95,7 @@ def softmax_test(seed, **settings):
     problem = F.softmax_problem(Xtr, ytr, batch_size=64, seed=seed)
     return F.range_test(problem, w0, lrc.GD(), **{"lr_min": 1e-5, "lr_max": 100.0, "steps": 100, **settings})
 
-tests = [softmax_test(s) for s in SEEDS]
+tests = [softmax_test(s) for s in SEEDS]      # quick (numpy, well under a second): no bar
 picks = {rule: np.array([t.suggest(rule) for t in tests]) for rule in RULES}
 print(f"ramp: η from {tests[0].lrs[0]:g} to 100 over 100 steps, ×{tests[0].lrs[1] / tests[0].lrs[0]:.3f} per step")
 print(f"the stop rule fired in {sum(t.stopped_at >= 0 for t in tests)} of {len(tests)} tests, "
@@ -217,7 +218,7 @@ several β; β = 0 is no smoothing at all, the raw loss.
 """),
 ("code", r"""
 BETAS = (0.0, 0.9, 0.98, 0.995)
-by_beta = {b: tests if b == 0.98 else [softmax_test(s, beta=b) for s in SEEDS] for b in BETAS}
+by_beta = {b: tests if b == 0.98 else [softmax_test(s, beta=b) for s in SEEDS] for b in BETAS}   # quick: no bar
 print(f"{'β':>6} " + " ".join(f"{r:>17}" for r in RULES) + f" {'steps run':>22}")
 for b, ts in by_beta.items():
     row = " ".join(f"{geo([t.suggest(r) for t in ts]):>17}" for r in RULES)
@@ -269,7 +270,7 @@ Now the range. Keep β = 0.98 and 100 steps and move the bottom of the range:
 """),
 ("code", r"""
 LOWS = (1e-7, 1e-5, 1e-3)
-by_low = {lo: tests if lo == 1e-5 else [softmax_test(s, lr_min=lo) for s in SEEDS] for lo in LOWS}
+by_low = {lo: tests if lo == 1e-5 else [softmax_test(s, lr_min=lo) for s in SEEDS] for lo in LOWS}   # quick: no bar
 print(f"{'η_min':>7} " + " ".join(f"{r:>17}" for r in RULES))
 for lo, ts in by_low.items():
     print(f"{lo:>7.0e} " + " ".join(f"{geo([t.suggest(r) for t in ts]):>17}" for r in RULES))
@@ -304,7 +305,8 @@ def make_cnn(seed):
 
 def cnn_test(model, restore=True):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    return F.torch_range_test(model, loss_fn, batches, opt, lr_min=1e-6, lr_max=10.0, steps=100, restore=restore)
+    return F.torch_range_test(model, loss_fn, batches, opt, lr_min=1e-6, lr_max=10.0, steps=100, restore=restore,
+                              progress=True)
 
 cnn = make_cnn(lrc.sweeps.seeds(1)[0])
 before = [p.detach().clone() for p in cnn.parameters()]
@@ -321,7 +323,7 @@ same probability. A loss at or above it means the network does no better than a 
 ("code", r"""
 CNN_SEEDS = lrc.sweeps.seeds(6)                 # initial weights (and, below, the minibatch order)
 inits, ended, cnn_tests = [], [], []
-for s in CNN_SEEDS:
+for s in progress(CNN_SEEDS, desc=f"range tests on {len(CNN_SEEDS)} CNNs"):
     inits.append(make_cnn(s))
     ended.append(copy.deepcopy(inits[-1]))      # the test runs on this copy and leaves it as the ramp ended
     cnn_tests.append(cnn_test(ended[-1], restore=False))
@@ -390,13 +392,15 @@ the initial weights that seed's test started from, all rules with the same minib
 EPOCHS, CHANCE = 3, 0.1                     # ten classes of about equal size: guessing gets 0.1
 cnn_picks = np.array([[t.suggest(r) for r in RULES] for t in cnn_tests])     # (seed, rule)
 acc = np.full(cnn_picks.shape, np.nan)
-for i, (s, init) in enumerate(zip(CNN_SEEDS, inits)):
-    for j, lr in enumerate(cnn_picks[i]):
-        model = copy.deepcopy(init)             # the weights the range test started from
-        hist = T.fit(model, (Xt, yt), (Xv, yv), torch.optim.Adam(model.parameters(), lr=float(lr)),
-                     epochs=EPOCHS, batch_size=32, seed=int(s), progress=False)
-        if hist.diverged_at < 0:
-            acc[i, j] = hist.epochs[-1]["val_acc"]
+with progress(total=acc.size, desc=f"training {acc.size} CNNs ({len(CNN_SEEDS)} seeds × {len(RULES)} rules)") as bar:
+    for i, (s, init) in enumerate(zip(CNN_SEEDS, inits)):
+        for j, lr in enumerate(cnn_picks[i]):
+            model = copy.deepcopy(init)             # the weights the range test started from
+            hist = T.fit(model, (Xt, yt), (Xv, yv), torch.optim.Adam(model.parameters(), lr=float(lr)),
+                         epochs=EPOCHS, batch_size=32, seed=int(s))
+            if hist.diverged_at < 0:
+                acc[i, j] = hist.epochs[-1]["val_acc"]
+            bar.update()
 at_chance = ~(acc > 2 * CHANCE)             # at most twice chance, or diverged
 
 print(f"{'seed':>5} " + " ".join(f"{r + ': η, val acc':>24}" for r in RULES))

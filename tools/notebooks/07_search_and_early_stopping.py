@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import search, training as T, widgets
+from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 from sklearn.datasets import load_digits
 
 digits = load_digits()
@@ -110,7 +111,7 @@ chose, and the two splits simply differing in how hard their images are.
 """),
 ("code", r"""
 val, test = [], []
-for s in lrc.sweeps.seeds(3):
+for s in lrc.sweeps.seeds(3):                       # quick (numpy, under a second): no bar
     retrain = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=100, batch_size=32, seed=int(s))
     w = retrain.fit(**best)[0]
     val.append(retrain.score(w, Xva, yva))
@@ -134,9 +135,9 @@ real only if it is larger than twice its standard error.
 REPEATS = 24
 grid_seeds, random_seeds = np.split(lrc.sweeps.seeds(2 * REPEATS), 2)
 grid_best = np.array([search.grid_search(objective, space, 3, seed=int(s), batched=True).best_value
-                      for s in grid_seeds])
+                      for s in progress(grid_seeds, desc=f"{REPEATS} grid searches")])
 rand_best = np.array([search.random_search(objective, space, 27, seed=int(s), batched=True).best_value
-                      for s in random_seeds])
+                      for s in progress(random_seeds, desc=f"{REPEATS} random searches")])
 gap = search.compare(grid_best, rand_best)
 print(f"best validation loss over {REPEATS} searches each (mean ± standard deviation):")
 print(f"  grid 3×3×3, random offset: {grid_best.mean():.4f} ± {grid_best.std(ddof=1):.4f}"
@@ -191,7 +192,7 @@ def pm(values, digits=3):            # "mean ± sd" (a diverged run makes it inf
 def train_small(seed, patience=None, share=0.3):
     net, labels = mlp(seed), noisy_labels(yt[:200], share, seed)
     h = T.fit(net, (Xt[:200], labels), (Xv, yv), torch.optim.Adam(net.parameters(), lr=1e-2), epochs=40,
-              batch_size=50, patience=patience, seed=int(seed), progress=False, device="cpu")
+              batch_size=50, patience=patience, seed=int(seed), device="cpu")
     test_loss, test_acc = T.evaluate(net, Xs, ys, torch.nn.functional.cross_entropy)
     wrong = labels != yt[:200]
     with torch.no_grad():                    # share of the wrong labels the net now predicts
@@ -214,7 +215,7 @@ print(f"{'seed':>5} {'wrong':>6} {'lowest val loss':>16} {'val loss':>9} {'best 
       f" {'kept':>5} {'val acc at':>11} {'test acc':>9} {'test acc':>9}")
 print(f"{'':>5} {'labels':>6} {'at epoch':>16} {'last/min':>9} {'(at epoch)':>13} {'after':>8}"
       f" {'epoch':>5} {'kept epoch':>11} {'kept':>9} {'epoch 40':>9}")
-for seed in SEEDS:
+for seed in progress(SEEDS, desc=f"training {len(SEEDS)} seeds, each for 40 epochs and with early stopping"):
     r = race(seed)
     rows.append(r)
     best_acc = f"{r['best_acc']:.3f} ({r['best_acc_epoch']})"
@@ -282,7 +283,7 @@ measured on a split that chose nothing.
 overfits. Repeat the race on the same seeds, net and budget, with no label replaced:
 """),
 ("code", r"""
-control = [race(seed, share=0.0) for seed in SEEDS]
+control = [race(seed, share=0.0) for seed in progress(SEEDS, desc=f"clean labels: training {len(SEEDS)} seeds twice")]
 print(f"clean labels, {len(control)} seeds (mean ± sd)")
 overfit_clean, gain_clean = summary(control)
 buys = search.compare(col("acc_kept") - col("acc_last"), col("acc_kept", control) - col("acc_last", control))
@@ -323,12 +324,12 @@ def dead_share(net):                # share of hidden units that output 0 for ev
         return float((net[1](net[0](Xt)) <= 0).all(dim=0).float().mean())
 
 runs = {}
-for lr in rates:
+for lr in progress(rates, desc=f"training {len(rates)} rates × {len(SEEDS_SGD)} seeds"):
     for seed in SEEDS_SGD:
         net = mlp(seed)
         grad_start = first_layer_grad(net)
         h = T.fit(net, (Xt, yt), (Xv, yv), torch.optim.SGD(net.parameters(), lr=float(lr)), epochs=6,
-                  batch_size=64, seed=int(seed), progress=False, device="cpu")
+                  batch_size=64, seed=int(seed), device="cpu")
         runs[float(lr), int(seed)] = dict(history=h, grad=first_layer_grad(net) / grad_start, dead=dead_share(net),
                                           reading=search.read_curve(h.losses, CLASSES))
 widgets.curve_picker({lr: runs[float(lr), int(SEEDS_SGD[0])]["history"] for lr in rates}, chance=CHANCE)

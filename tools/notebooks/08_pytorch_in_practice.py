@@ -34,6 +34,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import schedules as S, training as T
+from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 
 print("device:", T.default_device())
 (Xt, yt), (Xv, yv) = T.digits(image=True)
@@ -99,11 +100,14 @@ d = np.log(10) / steps
 CNN_RATES = [3e-3, 1e-2, 3e-2, 1e-1]
 CNN_SCHEDULES = {"constant rate": (None, CNN_RATES), "exponential decay": (lambda lr: S.exponential(lr, d), CNN_RATES)}
 cnn_acc, cnn_lrs = {}, {}
-for name, (schedule, rates) in CNN_SCHEDULES.items():
-    runs = T.sweep_rates(cnn, rates, CNN_SEEDS, (Xt, yt), (Xv, yv), schedule=schedule,
-                         epochs=epochs, batch_size=batch, val_every=epochs, progress=False)
-    cnn_acc[name] = runs.last("val_acc", (len(rates), len(CNN_SEEDS)))
-    cnn_lrs[name] = np.array(runs.lrs) / rates[0]           # the schedule as a multiple of η₀
+cnns = sum(len(rates) for _, rates in CNN_SCHEDULES.values()) * len(CNN_SEEDS)
+# one bar for both sweeps: each sweep advances it by one per epoch (progress=bar)
+with progress(total=len(CNN_SCHEDULES) * epochs, desc=f"training {cnns} CNNs: epochs of {len(CNN_SCHEDULES)} sweeps") as bar:
+    for name, (schedule, rates) in CNN_SCHEDULES.items():
+        runs = T.sweep_rates(cnn, rates, CNN_SEEDS, (Xt, yt), (Xv, yv), schedule=schedule,
+                             epochs=epochs, batch_size=batch, val_every=epochs, progress=bar)
+        cnn_acc[name] = runs.last("val_acc", (len(rates), len(CNN_SEEDS)))
+        cnn_lrs[name] = np.array(runs.lrs) / rates[0]           # the schedule as a multiple of η₀
 
 print(f"validation accuracy after epoch {epochs} (the last), mean ± sd over {len(CNN_SEEDS)} seeds")
 best = {}
@@ -173,16 +177,18 @@ class Recall(torch.nn.Module):
 LSTM_RATES, lstm_epochs = [1e-3, 1e-2, 1e-1], 6
 final = np.zeros((len(LSTM_RATES), len(SEEDS)))
 first = np.full((len(LSTM_RATES), len(SEEDS)), np.nan)
-for i, lr in enumerate(LSTM_RATES):
-    for j, seed in enumerate(SEEDS):
-        torch.manual_seed(int(seed))
-        rnn = Recall()
-        h = T.fit(rnn, (St, lt), (Sv, lv), torch.optim.Adam(rnn.parameters(), lr=lr), epochs=lstm_epochs,
-                  batch_size=64, seed=int(seed), progress=False)
-        acc = h.column("val_acc")
-        final[i, j] = acc[-1]
-        if (acc > 0.95).any():
-            first[i, j] = np.argmax(acc > 0.95) + 1
+with progress(total=final.size, desc=f"training {final.size} LSTMs ({len(LSTM_RATES)} rates × {len(SEEDS)} seeds)") as bar:
+    for i, lr in enumerate(LSTM_RATES):
+        for j, seed in enumerate(SEEDS):
+            torch.manual_seed(int(seed))
+            rnn = Recall()
+            h = T.fit(rnn, (St, lt), (Sv, lv), torch.optim.Adam(rnn.parameters(), lr=lr), epochs=lstm_epochs,
+                      batch_size=64, seed=int(seed))
+            acc = h.column("val_acc")
+            final[i, j] = acc[-1]
+            if (acc > 0.95).any():
+                first[i, j] = np.argmax(acc > 0.95) + 1
+            bar.update()
 
 print(f"{'Adam η':>7} {f'val acc after epoch {lstm_epochs}':>24} {'seeds past 95%':>15} {'first epoch past 95%':>21}")
 for i, lr in enumerate(LSTM_RATES):
@@ -232,11 +238,13 @@ STARTS = {"SGD, momentum 0.9": (lambda groups: torch.optim.SGD(groups, momentum=
 PROBLEMS = {"pixels in [0, 1]": ((Ft, ft), (Fv, fv)), "pixels in 0..16": ((16 * Ft, ft), (16 * Fv, fv))}
 start_epochs = 4
 start_acc = {}
-for problem, (train, val) in PROBLEMS.items():
-    for name, (make_opt, default, rates) in STARTS.items():
-        runs = T.sweep_rates(mlp, rates, SEEDS, train, val, optimizer=make_opt, epochs=start_epochs,
-                             batch_size=32, val_every=start_epochs, progress=False)
-        start_acc[problem, name] = runs.last("val_acc", (len(rates), len(SEEDS)))
+with progress(total=len(PROBLEMS) * len(STARTS), desc=f"{len(PROBLEMS) * len(STARTS)} rate sweeps") as bar:
+    for problem, (train, val) in PROBLEMS.items():
+        for name, (make_opt, default, rates) in STARTS.items():
+            runs = T.sweep_rates(mlp, rates, SEEDS, train, val, optimizer=make_opt, epochs=start_epochs,
+                                 batch_size=32, val_every=start_epochs)
+            start_acc[problem, name] = runs.last("val_acc", (len(rates), len(SEEDS)))
+            bar.update()
 
 print(f"validation accuracy after epoch {start_epochs}, mean ± sd over {len(SEEDS)} seeds")
 for (problem, name), acc in start_acc.items():
@@ -309,11 +317,12 @@ def with_head(trunk, seed, classes):
 
 
 bodies = {}
-for source, keep, val_keep in [("digits 0-4", unused & (ft < 5), fv < 5), ("all ten digits", unused, fv >= 0)]:
+sources = [("digits 0-4", unused & (ft < 5), fv < 5), ("all ten digits", unused, fv >= 0)]
+for source, keep, val_keep in progress(sources, desc=f"pretraining {len(FT_SEEDS)} bodies on each of {len(sources)} sources"):
     nets = [with_head(body(s), s + 10**6, 10) for s in FT_SEEDS]
     runs = T.fit_many(nets, FT_SEEDS, (Ft[keep], ft[keep]), (Fv[val_keep], fv[val_keep]),
                       torch.optim.Adam([p for net in nets for p in net.parameters()], lr=3e-3),
-                      epochs=10, batch_size=32, val_every=10, progress=False)
+                      epochs=10, batch_size=32, val_every=10)
     bodies[source] = [net[:2] for net in nets]
     print(f"body pretrained on {source}: {int(keep.sum())} images, validation accuracy on those classes "
           f"{ms(runs.last('val_acc'))}")
@@ -337,7 +346,7 @@ for source, ratio in variants:
 optimizer = torch.optim.Adam([{"params": params, "lr": lr} for lr, params in groups.items()])
 ft_epochs = 60                                   # 60 full-batch steps on the 25 images
 runs = T.fit_many(nets, np.tile(FT_SEEDS, len(variants) * len(HEAD_RATES)), *new_task, optimizer,
-                  epochs=ft_epochs, batch_size=25, val_every=ft_epochs, progress=False)
+                  epochs=ft_epochs, batch_size=25, val_every=ft_epochs)          # fit_many shows its own bar
 ft_acc = dict(zip(variants, runs.last("val_acc", (len(variants), len(HEAD_RATES), len(FT_SEEDS)))))
 
 print(f"accuracy on the {len(new_task[1][1])} validation images of 5-9 after {ft_epochs} steps,"
@@ -415,9 +424,9 @@ configs = {"batch 16": (16, None),
            "batch 256": (256, None),
            f"batch 256, warm-up over {warm} steps": (256, lambda lr: S.warmup(S.constant(lr), warm, start_factor=1 / k))}
 batch_acc = {}
-for name, (size, schedule) in configs.items():
+for name, (size, schedule) in progress(configs.items(), desc=f"{len(configs)} rate sweeps"):
     runs = T.sweep_rates(mlp, BATCH_RATES, SEEDS, (Ft, ft), (Fv, fv), optimizer=torch.optim.SGD, schedule=schedule,
-                         epochs=batch_epochs, batch_size=size, val_every=batch_epochs, progress=False)
+                         epochs=batch_epochs, batch_size=size, val_every=batch_epochs)
     batch_acc[name] = runs.last("val_acc", (len(BATCH_RATES), len(SEEDS)))
     print(f"{name:<32} ({batch_epochs * -(-len(Ft) // size)} steps): "
           + ", ".join(f"η={lr:g}: {ms(a)}" for lr, a in zip(BATCH_RATES, batch_acc[name])))
@@ -491,7 +500,7 @@ for name, (make, lams) in DECAYS.items():
                             for lam in lams], lr=1e-3))
 wd_epochs = 8
 runs = T.fit_many([n for nets in wd_nets.values() for n in nets], np.tile(SEEDS, len(wd_nets)), (Ft, ft), (Fv, fv),
-                  optimizers, epochs=wd_epochs, batch_size=64, val_every=wd_epochs, progress=False)
+                  optimizers, epochs=wd_epochs, batch_size=64, val_every=wd_epochs)   # fit_many shows its own bar
 wd_acc = dict(zip(wd_nets, runs.last("val_acc", (len(wd_nets), len(SEEDS)))))
 norm = lambda net: float(torch.sqrt(sum((p.detach() ** 2).sum() for p in net.parameters())))
 wd_norm = {key: np.array([norm(n) for n in nets]) for key, nets in wd_nets.items()}

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import training as T
-from lrcourse.sweeps import clearly_above
+from lrcourse.sweeps import clearly_above, progress   # progress: a bar for the slow loops (gone when they finish)
 
 RATES = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 SEEDS = lrc.sweeps.seeds(8)
@@ -35,7 +35,7 @@ torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 
 lrs, seeds = np.repeat(RATES, len(SEEDS)), np.tile(SEEDS, len(RATES))
 stack, hist = T.fit_stack(lrs, seeds, (Xt, yt), (Xv, yv), epochs=EPOCHS, batch_size=BATCH, momentum=0.9,
-                          check_every=10, target=TARGET)
+                          check_every=10, target=TARGET)          # fit_stack shows its own bar
 per_epoch = -(-len(Xt) // BATCH)
 
 def by_rate(values):
@@ -197,7 +197,7 @@ gives the final loss on the training images each network saw: whether it fitted 
 sizes = [100, 200, 400, 800, len(Xt)]
 curve_rates, curve_seeds, curve_steps = [0.01, 0.03, 0.1], SEEDS[:5], 10 * per_epoch
 curve, fitted = {}, {}
-for n in sizes:
+for n in progress(sizes, desc=f"training at {len(sizes)} training-set sizes"):
     net, _ = T.fit_stack(np.repeat(curve_rates, len(curve_seeds)), np.tile(curve_seeds, len(curve_rates)),
                          (Xt[:n], yt[:n]), steps=curve_steps, batch_size=BATCH, momentum=0.9, grad_norms=False)
     curve[n] = T.evaluate_stack(net, Xv, yv)[1].reshape(len(curve_rates), -1)

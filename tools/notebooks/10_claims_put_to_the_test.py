@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import landscapes, schedules as S, training as T
-from lrcourse.sweeps import clearly_above
+from lrcourse.sweeps import clearly_above, progress   # progress: a bar for the slow loops (gone when they finish)
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 (Xt, yt), (Xv, yv) = T.digits()
@@ -342,7 +342,7 @@ net5 = T.MLPStack(np.tile(SEEDS5, len(RATES5)), (64, 64, 10), activation="tanh")
 rate5 = torch.tensor(np.repeat(RATES5, len(SEEDS5)), dtype=torch.float32)
 member_losses = lambda: 0.5 * ((net5(Xe) - Ye) ** 2).sum(-1).mean(-1)      # one squared loss per network
 losses5, sharp5, when5 = [], [], []
-for t in range(STEPS5 + 1):
+for t in progress(range(STEPS5 + 1), desc=f"full-batch GD on {len(rate5)} networks side by side"):
     if t % EVERY == 0:
         sharp5.append(T.stack_sharpness(member_losses, net5, iters=20))
         when5.append(t)
