@@ -1,7 +1,7 @@
 """Time every dashboard's slider events in the kernel (run by hand):
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_dashboards.py [--reps N] [--only NAME ...]
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_dashboards.py --against DIR   # before/after
+    OMP_NUM_THREADS=1 .venv-dev/bin/python benchmarks/bench_dashboards.py [--reps N] [--only NAME ...]
+    OMP_NUM_THREADS=1 .venv-dev/bin/python benchmarks/bench_dashboards.py --against DIR   # before/after
 
 Each dashboard is built as its notebook builds it, then every one of its controls is moved
 through a few values across its range (a dropdown or a checkbox through its options), and

@@ -117,6 +117,12 @@ def positions(control) -> np.ndarray:
     return grid
 
 
+def _snap(grid: np.ndarray, value: float) -> float:
+    """``value`` as the grid's own number when it is on the grid (to 1e-9 relative)."""
+    i = _on_grid(grid, value)
+    return float(grid[i]) if i >= 0 else float(value)
+
+
 def _on_grid(grid: np.ndarray, value: float) -> int:
     """The index of ``value`` in ``grid`` (to 1e-9 relative), or -1."""
     i = int(np.argmin(np.abs(grid - value)))
@@ -343,42 +349,65 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, lr0: float = 100.0, 
         losses[i] = plotting.loss_curve(ax_loss, np.ones(steps + 1), label=labels[i], markevery=(2 * i, 12),
                                         ms=6 if i == 3 else 4, **look)
     ax_path.set_title("paths on the bowl")
+    ax_loss.set_title("loss per step (counts in the caption)")
     # Runs that solve the bowl exactly (Newton, and the diagonal rate on an unrotated bowl) drop
     # to loss 0: draw them along the floor, so they stay visible above the others.
     floor = 1e-16
     ax_loss.set(xlim=(0, steps), ylim=(floor / 3, 1e2), ylabel="loss (an exact 0 is drawn at 1e-16)")
     handles = [losses[i] for i in range(4)]
     plotting.legend(ax_loss, handles=handles, loc="upper right")
-    dynamic = [*paths, *losses, ax_loss.title]
+    dynamic = [*paths, *losses]
     blit = plotting.Blit(fig, dynamic, layer=plotting.over(ax_path, image, exclude=dynamic))
-    kept = {}
-    lr0_grid = positions(controls["lr0"])
+    grids = {"kappa": positions(controls["kappa"]), "angle": positions(controls["angle"]),
+             "lr0": positions(controls["lr0"])}
+    runs_of, kept = {}, {}      # (κ, angle) -> [GD, diagonal, Newton]; (κ, angle, η₀) -> Armijo
+
+    def fill(kappa, angle, lr0):
+        """Run the bowls along the slider that just moved, all its positions in one batched
+        call, so that moving it further costs no run (a position off the grid: that bowl only)."""
+        last = kept.get("bowl")
+        if last is not None and last[0] == kappa and _on_grid(grids["angle"], angle) >= 0:
+            keys = [(kappa, float(a)) for a in grids["angle"]]
+        elif last is not None and last[1] == angle and _on_grid(grids["kappa"], kappa) >= 0:
+            keys = [(float(k), angle) for k in grids["kappa"]]
+        else:
+            keys = [(kappa, angle)]
+        keys = [k for k in keys if k not in runs_of] or [(kappa, angle)]
+        lands = [L.Quadratic.from_condition(k, L=1.0, angle=a) for k, a in keys]
+        bowls = _Bowls(lands)
+        # GD at 2/(L+μ) and the diagonal rate 1/H_ii on every bowl: one run, batch (2, bowls)
+        rates = np.stack([[np.full(2, theory.best_gd_lr(b.L, b.mu)) for b in lands],
+                          [1.0 / np.diag(b.A) for b in lands]])
+        both = run(bowls, GD(lr=rates), np.broadcast_to(x0, rates.shape), steps)
+        flat = _split(_flatten(both), range(2 * len(keys)))
+        armijo = linesearch.backtracking(bowls, np.broadcast_to(x0, (len(keys), 2)), steps, lr0=lr0)
+        for j, (key, land) in enumerate(zip(keys, lands)):
+            runs_of[key] = [flat[j], flat[len(keys) + j], linesearch.newton(land, x0, steps), land]
+            kept[(*key, lr0)] = _pick_search(armijo, j)
 
     def update(kappa, angle, lr0):
-        if kept.get("bowl") != (kappa, angle):
-            # the bowl, its map and the runs that do not depend on η₀ change with κ and the angle only
-            land = L.Quadratic.from_condition(kappa, L=1.0, angle=angle)
-            diag = 1.0 / np.diag(land.A)  # one rate per coordinate from the Hessian's diagonal
-            rates = np.stack([np.full(2, theory.best_gd_lr(land.L, land.mu)), diag])   # GD and diagonal, one call
-            both = run(land, GD(lr=rates), x0, steps)
-            kept.update(bowl=(kappa, angle), land=land, fixed=_split(both, [0, 1]),
-                        newton=linesearch.newton(land, x0, steps), armijo_all=None)
-            plotting.refill(image, land)
+        # a value the browser sends is the grid's up to rounding: key the caches by the grid's
+        kappa, angle, lr0 = (_snap(grids[k], v) for k, v in (("kappa", kappa), ("angle", angle), ("lr0", lr0)))
+        bowl = (kappa, angle)
+        if len(kept) > 4000:     # Armijo runs kept for many bowls and trial steps: keep this bowl's
+            for k in [k for k in kept if k != "bowl" and k[:2] != bowl]:
+                del kept[k]
+        if bowl not in runs_of:
+            fill(kappa, angle, lr0)
+        if kept.get("bowl") != bowl:
+            plotting.refill(image, runs_of[bowl][3])
             blit.touch()
-            moved_lr0 = False
-        else:
-            moved_lr0 = kept.get("lr0") != lr0
-        kept["lr0"] = lr0
-        land = kept["land"]
-        j = _on_grid(lr0_grid, lr0)
-        if j >= 0 and (moved_lr0 or kept.get("armijo_all") is not None):
+        elif (*bowl, lr0) not in kept and _on_grid(grids["lr0"], lr0) >= 0:
             # η₀ is being explored on this bowl: Armijo from every slider position, in one call
-            if kept.get("armijo_all") is None:
-                kept["armijo_all"] = linesearch.backtracking(land, x0, steps, lr0=lr0_grid)
-            armijo = _pick_search(kept["armijo_all"], j)
-        else:
-            armijo = linesearch.backtracking(land, x0, steps, lr0=lr0)
-        runs = [*kept["fixed"], armijo, kept["newton"]]
+            every = linesearch.backtracking(runs_of[bowl][3], x0, steps, lr0=grids["lr0"])
+            for j, value in enumerate(grids["lr0"]):
+                kept[(*bowl, float(value))] = _pick_search(every, j)
+        kept["bowl"] = bowl
+        gd, diagonal, newton, land = runs_of[bowl]
+        armijo = kept.get((*bowl, lr0))
+        if armijo is None:
+            armijo = kept[(*bowl, lr0)] = linesearch.backtracking(land, x0, steps, lr0=lr0)
+        runs = [gd, diagonal, armijo, newton]
         counts = {}
         for name, r, path_line, loss_line in zip(names, runs, paths, losses):
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
@@ -387,7 +416,6 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, lr0: float = 100.0, 
         taken = steps if armijo.stopped_at < 0 else int(armijo.stopped_at)
         backtracks = int(armijo.backtracks.sum())
         shown = {s: str(c) if c >= 0 else f"more than {steps}" for s, c in zip(short, counts.values())}
-        ax_loss.set_title(f"Armijo: {backtracks} backtracks ({backtracks / max(taken, 1):.1f} per step)")
         same = " The diagonal rate is exact on an unrotated bowl, like Newton: their paths coincide." \
             if counts[names[1]] == counts[names[3]] == 1 else ""
         caption = (f"κ = {number(kappa)}, rotation {angle:.2f} rad ({np.degrees(angle):.0f}°), Armijo's trial step "
@@ -397,6 +425,38 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, lr0: float = 100.0, 
         return {"steps_to_1e-8": counts, "armijo_backtracks": backtracks, "armijo": armijo, "caption": caption}
 
     return Dashboard(controls, blit, update)
+
+
+class _Bowls:
+    """Two-dimensional bowls ½·xᵀA_n·x, one per point of a batch whose size is a multiple of
+    their number n (points in C order, bowl index last, as ``run`` flattens a batch of shape
+    (..., n)): one landscape-like object, so one run or line search covers every bowl."""
+
+    def __init__(self, lands):
+        self.A = np.stack([land.A for land in lands])
+
+    def value(self, x):
+        x = np.asarray(x, dtype=float)
+        y = x.reshape(-1, len(self.A), 2)
+        return (0.5 * np.einsum("kni,nij,knj->kn", y, self.A, y)).reshape(x.shape[:-1])
+
+    def grad(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.einsum("nij,knj->kni", self.A, x.reshape(-1, len(self.A), 2)).reshape(x.shape)
+
+    def __call__(self, x):
+        return self.value(x), self.grad(x)
+
+
+def _flatten(result):
+    """A batched run with batch shape (a, b) as one with batch shape (a·b,)."""
+    from dataclasses import replace
+
+    n = int(np.prod(result.xs.shape[1:-1]))
+    return replace(result, xs=result.xs.reshape(result.xs.shape[0], n, -1),
+                   losses=result.losses.reshape(result.losses.shape[0], n), x=result.x.reshape(n, -1),
+                   loss=np.asarray(result.loss).reshape(n), diverged_at=np.asarray(result.diverged_at).reshape(n),
+                   max_loss=np.asarray(result.max_loss).reshape(n))
 
 
 def _pick_search(batch, j: int):

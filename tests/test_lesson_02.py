@@ -58,7 +58,7 @@ def test_dashboard_search_backtracks_and_trial_step_is_a_slider():
     W = pytest.importorskip("lrcourse.widgets")
     dash = W.curvature_race(kappa=30.0)
     assert dash.state["armijo_backtracks"] > 0
-    assert "backtracks" in dash.fig.axes[1].get_title()
+    assert f"after {dash.state['armijo_backtracks']} backtracks" in dash.state["caption"]
     dash.controls["lr0"].value = 1.0
     assert dash.state["armijo_backtracks"] == 0
 

@@ -192,7 +192,7 @@ def test_the_race_tunes_every_schedule_over_the_same_grid_with_the_best_rate_ins
         assert curve.shape == (etas.size, 2)
         assert best == etas[int(np.argmin(curve[:, 0]))]
         assert etas[0] < best < etas[-1], f"{name}: best η₀ at the edge of the grid"
-    assert "tune(make) for name, make in SHAPES.items()" in _cell("tuned = {")
+    assert "tune(make) for name, make in lrc.sweeps.progress(SHAPES.items()" in _cell("tuned = {")
 
 
 def test_the_tuning_grid_is_fine_enough_to_rank_schedules_not_grid_points(lesson):

@@ -3,7 +3,7 @@
 A verdict is a printed line that starts with ``VERDICT`` and states a conclusion in words;
 its evidence (numbers that move with the seed) goes on other lines. Usage::
 
-    .venv/bin/python tools/check_verdicts.py 04 05 07 09 10 --seeds 0 1000 2000
+    .venv-dev/bin/python tools/check_verdicts.py 04 05 07 09 10 --seeds 0 1000 2000
 
 Each notebook runs in a fresh kernel with ``LRCOURSE_SEED`` set (``lrcourse.sweeps.seeds``
 reads it) and one compute thread. Exits 1 when any verdict differs between seeds.

@@ -12,7 +12,7 @@ CELLS = [
 import numpy as np
 import matplotlib.pyplot as plt
 import lrcourse as lrc
-from lrcourse import landscapes, theory, widgets
+from lrcourse import landscapes, plotting, theory, widgets
 """),
 ("md", r"""
 ## 1. The update
@@ -149,9 +149,9 @@ for lr in [0.1, 0.3, 0.6, 1.2, 1.5, 1.8, 1.96, 2.04]:
 """),
 ("code", r"""
 fig, ax = plt.subplots(figsize=(9, 3.4))
-ax.plot(sweep[ok], mean[ok], color="crimson", label="mean steps to loss 1e-6 (16 starts)")
-ax.fill_between(sweep[ok], (mean - sd)[ok], (mean + sd)[ok], color="crimson", alpha=0.2, label="± 1 sd")
-ax.axvspan(band.min(), band.max(), color="green", alpha=0.12, label="about right (≤ 2 × best)")
+ax.plot(sweep[ok], mean[ok], color=plotting.SERIES[1], label="mean steps to loss 1e-6 (16 starts)")
+ax.fill_between(sweep[ok], (mean - sd)[ok], (mean + sd)[ok], color=plotting.SERIES[1], alpha=0.2, label="± 1 sd")
+ax.axvspan(band.min(), band.max(), color=plotting.OKABE_ITO["bluish green"], alpha=0.15, label="about right (≤ 2 × best)")
 ax.axvline(theory.best_gd_lr(bowl.L, bowl.mu), color="k", ls="--", lw=1, label="2/(L+μ)")
 ax.axvline(2 / bowl.L, color="k", ls=":", lw=1, label="2/L")
 ax.axvspan(2 / bowl.L, 2.2, color="0.5", alpha=0.25, label="diverges (η > 2/L)")

@@ -12,7 +12,7 @@ CELLS = [
 import numpy as np
 import matplotlib.pyplot as plt
 import lrcourse as lrc
-from lrcourse import landscapes, linesearch, theory, widgets
+from lrcourse import landscapes, linesearch, plotting, theory, widgets
 """),
 ("md", r"""
 ## 1. The ideal learning rate is a matrix
@@ -211,25 +211,25 @@ n = search.steps_to(1e-8)
 per_step = ((search.evaluations - 1) / np.maximum(n, 1)).mean(axis=-1)
 
 fig, (ax_fixed, ax_search) = plt.subplots(1, 2, figsize=(11, 3.6))
-for name, color, label in [("GD", "crimson", "GD, fixed η"), ("diagonal", "darkorange", "diagonal α/H_ii")]:
+for name, color, label in [("GD", plotting.SERIES[1], "GD, fixed η"), ("diagonal", plotting.SERIES[0], "diagonal α/H_ii")]:
     mean, sd = mean_sd(res[name][0])
     ok = np.isfinite(mean)
-    ax_fixed.plot(grid[ok], mean[ok], "o-", ms=3, color=color, label=label)
+    ax_fixed.plot(grid[ok], mean[ok], "o-" if name == "GD" else "s--", ms=3, color=color, label=label)
     ax_fixed.fill_between(grid[ok], (mean - sd)[ok], (mean + sd)[ok], color=color, alpha=0.2)
 ax_fixed.set(xscale="log", yscale="log", xlabel="knob: η (GD) or α (diagonal)", ylabel="steps to loss 1e-8")
 mean, sd = mean_sd(res["GD, fine"][0])
-ax_fixed.plot(fine_eta[np.isfinite(mean)], mean[np.isfinite(mean)], color="crimson", lw=0.8, ls="--",
+ax_fixed.plot(fine_eta[np.isfinite(mean)], mean[np.isfinite(mean)], color=plotting.SERIES[1], lw=0.8, ls=":",
               label="GD, fine η sweep (control)")
-ax_fixed.plot(best[0.3]["GD, fine"][2], best[0.3]["GD, fine"][0], "*", ms=9, color="crimson",
+ax_fixed.plot(best[0.3]["GD, fine"][2], best[0.3]["GD, fine"][0], "*", ms=9, color=plotting.SERIES[1], mec="k",
               label="GD, best of the fine sweep")
 ax_fixed.axvline(2 / bowl.L, color="k", ls=":", lw=1, label="2/L")
 ax_fixed.set_xticks([0.25, 0.5, 1.0, 2.0], ["0.25", "0.5", "1", "2"], minor=False)
 ax_fixed.set_xticks([], minor=True)
 ax_fixed.legend(fontsize=8)
 mean, sd = mean_sd(n)
-ax_search.plot(fine, mean, "o-", ms=3, color="purple", label="Armijo: steps")
-ax_search.fill_between(fine, mean - sd, mean + sd, color="purple", alpha=0.2)
-ax_search.axhline(best[0.3]["GD"][0], color="crimson", ls="--", lw=1, label="GD, best of the race's 16 η: steps")
+ax_search.plot(fine, mean, "o-", ms=3, color=plotting.SERIES[3], label="Armijo: steps")
+ax_search.fill_between(fine, mean - sd, mean + sd, color=plotting.SERIES[3], alpha=0.2)
+ax_search.axhline(best[0.3]["GD"][0], color=plotting.SERIES[1], ls="--", lw=1, label="GD, best of the race's 16 η: steps")
 ax_search.axvline(2 / bowl.mu, color="k", ls=":", lw=1, label="2/μ")
 ax_search.set(xscale="log", yscale="log", xlabel="trial step η₀", ylabel="steps to loss 1e-8")
 ax_evals = ax_search.twinx()

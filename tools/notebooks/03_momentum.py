@@ -29,7 +29,7 @@ remembers past gradients: along a direction where they agree it builds up to an 
 step η/(1 − β); across a zig-zag they cancel. Too much mass (β near 1) and the ball rolls
 past the minimum and circles it.
 
-The dashboard: the path of heavy ball (red) and plain GD at the same η (grey) on a bowl with
+The dashboard: the path of heavy ball (vermillion, solid, with dots) and plain GD at the same η (grey, dotted) on a bowl with
 κ = 50; the loss after 100 steps over a 100 × 100 grid of (η, β), computed in **one** broadcast
 call; and the theory's rate per step over the same grid. The dashed line is the stability
 boundary η = (2 + 2β)/L (section 3), the star the theory's optimum (section 2), the circle
@@ -237,8 +237,8 @@ The dashboard puts both on the κ = 50 bowl. Top left: both paths at your (η, �
 each at its own optimum for curvatures in [μ, L] (`theory.heavy_ball_optimum`,
 `theory.nesterov_optimum`, Lessard, Recht & Packard 2016). Bottom left: distance to the minimum
 for all four runs. Bottom right: where each method converges, measured over a 70 × 70 grid of
-(η, β) in one broadcast run per method, with the two theoretical boundaries dashed. Try β = 0.9
-with η from 0.3 to 1.2: across the valley (the steep direction) the heavy ball keeps
+(η, β) in one broadcast run per method, with the two theoretical boundaries as lines (dashed:
+heavy ball; dotted: Nesterov). Try β = 0.9 with η from 0.3 to 1.2: across the valley (the steep direction) the heavy ball keeps
 zig-zagging while Nesterov's zig-zag dies out much sooner; along the valley (the flat direction,
 where η·λ is tiny and the look-ahead changes little) both still swing, which gives the slow dips
 of the distance curves. The look-ahead brakes the steep direction only; the second cell below
@@ -459,9 +459,9 @@ plotting.contours(ax_map, wells)
 for name, m in zip(["deepest", "middle", "shallowest"], wells.minimizers):
     ax_map.annotate(name, m, xytext=(6, 6), textcoords="offset points", fontsize=8)
 ax_map.set_title("MultiWell: the three minima", fontsize=9)
-for j, (b, color) in enumerate(zip(well_betas, ["0.3", "tab:orange", "crimson"])):
+for j, (b, color, marker) in enumerate(zip(well_betas, ["0.3", plotting.SERIES[4], plotting.SERIES[1]], "os^")):
     label = "GD (β = 0)" if b == 0 else f"heavy ball, β = {b:g}"
-    ax.errorbar(well_lrs, deep[:, j].mean(-1), yerr=deep[:, j].std(-1), color=color, marker="o", capsize=3,
+    ax.errorbar(well_lrs, deep[:, j].mean(-1), yerr=deep[:, j].std(-1), color=color, marker=marker, capsize=3,
                 label=label + ": settled in deepest well")
     ax.plot(well_lrs, moving[:, j].mean(-1), ":", color=color, label=label + ": not settled")
 ax.set(xscale="log", xlabel="learning rate η", ylabel="share of runs (mean ± sd over seeds)", ylim=(-0.02, 1.02))

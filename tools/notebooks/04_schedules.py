@@ -106,8 +106,10 @@ gradients** (as with minibatches, here exact gradients plus Gaussian noise of si
 bowl with curvatures 0.2 and 2, against the constant rate η₀. Every setting runs 16 noisy runs
 at once; the curves are their mean loss, and the title gives the mean ± standard error of each
 run's average loss over its last 50 steps. With noise, a constant rate stops improving at a
-**noise floor** that grows with η; decaying η lowers the floor. The tabs open on cosine; the
-first tab, constant, compares the constant rate with itself and is there as the control.
+**noise floor** that grows with η; decaying η lowers the floor. The tabs come in two rows,
+rates that only decay and rates that rise again; each row opens on its first schedule (step
+decay, cosine). The constant tab, last in the first row, compares the constant rate with itself
+and is there as the control.
 """),
 ("code", r"""
 tabs = widgets.schedule_tabs(lr=0.4)
@@ -210,17 +212,18 @@ for name, make in SHAPES.items():
     print(f"  {name:<16} {S.describe(make(0.1))}")
 """),
 ("code", r"""
-tuned = {name: tune(make) for name, make in SHAPES.items()}
+tuned = {name: tune(make) for name, make in lrc.sweeps.progress(SHAPES.items(), desc="tuning each schedule",
+                                                                  total=len(SHAPES))}
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
 groups = [["constant", "time_based", "inverse_time", "inverse_scaling", "step_decay", "exponential"],
           ["constant", "cosine", "cosine_restarts", "cyclic", "warmup", "one_cycle"]]
 for ax, group in zip(axes, groups):
-    for name in group:
+    for i, name in enumerate(group):
         best, curve = tuned[name]
         m = np.where(np.isfinite(curve[:, 0]), curve[:, 0], np.nan)   # curves stop where runs diverged
-        style = dict(color="black", lw=2.5) if name == "constant" else {}
-        line, = ax.plot(ETAS, m, marker=".", label=WORDS[name], **style)
+        style = dict(color="black", lw=2.5, ls="-") if name == "constant" else plotting.style(i - 1, marker=True, ms=4)
+        line, = ax.plot(ETAS, m, label=WORDS[name], **style)
         ax.fill_between(ETAS, m - curve[:, 1], m + curve[:, 1], color=line.get_color(), alpha=0.2)
         ax.plot(best, curve[ETAS == best, 0], "o", color=line.get_color(), ms=8)
     ax.set(xscale="log", yscale="log", xlabel="η₀ (peak rate)", ylim=(0.03, 10))
@@ -433,7 +436,7 @@ enough to leave; decaying again lets it settle in whatever well it reached. The 
 follows one start: move the slider and read where each run ends.
 """),
 ("code", r"""
-widgets.escape_wells(peak=1.0)
+widgets.escape_wells()
 """),
 ("md", r"""
 One start proves little, so the measurement uses 64 starts spread over the shallow well
@@ -535,10 +538,10 @@ print(f"the well's minimum: loss {f_well:.4f} at x = {dw.minimizers[well][0]:.3f
 
 fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=(11, 3.8))
 plotting.loss_curve(ax_l, control.losses, f_min=f_well, label="constant η = 0.28", color="0.5")
-plotting.loss_curve(ax_l, r.losses, f_min=f_well, label=S.describe(plateau), color="crimson")
+plotting.loss_curve(ax_l, r.losses, f_min=f_well, label=S.describe(plateau), color=plotting.SERIES[1])
 ax_l.legend(fontsize=8, loc="lower left"); ax_l.set_title("loss above the well's minimum")
 ax_r.plot(np.arange(100), np.full(100, 0.28), color="0.5", label="constant η = 0.28")
-ax_r.plot(np.arange(100), r.lrs, color="crimson", label=S.describe(plateau))
+ax_r.plot(np.arange(100), r.lrs, color=plotting.SERIES[1], label=S.describe(plateau))
 ax_r.set(yscale="log", xlabel="step t", ylabel="learning rate η", title="the rate each update used")
 ax_r.legend(fontsize=8, loc="lower left")
 fig.tight_layout()
