@@ -52,7 +52,9 @@ DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner pac
 # $(call venv_install,FOLDER,EXTRAS,NOTE): create FOLDER if needed, install the package with
 # EXTRAS under the pins, then mark it done. The .gitignore inside keeps git from listing the
 # environment (Python 3.13's venv writes the same file). tools/torch_source.py picks the
-# PyTorch build (CPU on Linux without an NVIDIA GPU) and says which on stderr.
+# PyTorch build (CPU on Linux without an NVIDIA GPU) and says which on stderr. NO_BOX hides
+# setuptools' boxed notice about editable installs, which reads like an error and is not one.
+NO_BOX := -W "ignore:Editable installation:UserWarning"
 define venv_install
 	@test -x $(1)/bin/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
 	  echo "lrcourse needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; \
@@ -62,7 +64,7 @@ define venv_install
 	$(1)/bin/python -m pip install --quiet --upgrade pip
 	@echo "$(3)"
 	torch=$$($(1)/bin/python tools/torch_source.py) && \
-	  $(1)/bin/python -m pip install --progress-bar on $(PIP_CONSTRAINTS) -e '.[$(2)]' $$torch
+	  $(1)/bin/python $(NO_BOX) -m pip install --progress-bar on $(PIP_CONSTRAINTS) -e '.[$(2)]' $$torch
 	touch $(1)/.installed
 endef
 

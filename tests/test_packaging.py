@@ -450,7 +450,8 @@ def _dry_run(*args):
 
 
 def _install_lines(output, venv):
-    return [line for line in output.splitlines() if re.search(rf"{re.escape(venv)}/bin/python -m pip install", line)]
+    return [line for line in output.splitlines()
+            if re.search(rf"{re.escape(venv)}/bin/python (-W \"[^\"]*\" )?-m pip install", line)]
 
 
 def test_learner_environment_has_only_the_lab_extra_and_says_what_it_installs(tmp_path):
@@ -459,6 +460,7 @@ def test_learner_environment_has_only_the_lab_extra_and_says_what_it_installs(tm
     upgrade, install = _install_lines(out, venv)
     assert "--quiet" in upgrade and "--upgrade pip" in upgrade
     assert "--quiet" not in install and "--progress-bar on" in install
+    assert '-W "ignore:Editable installation:UserWarning"' in install   # no boxed notice that reads like an error
     assert "-e '.[lab]'" in install
     assert "-c constraints.txt -c requirements/lab-lock.txt" in install
     assert "tools/torch_source.py" in install
