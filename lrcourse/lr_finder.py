@@ -130,16 +130,21 @@ class RangeTest:
     def plot(self, ax, rules=tuple(RULES), clip: bool = True):
         """Raw and smoothed loss against η (log axis), each rule's suggestion marked;
         ``clip`` limits the y axis to :meth:`ylim` (the curve beyond it is off the plot)."""
+        from . import plotting      # matplotlib only when something is drawn
+
         ax.plot(self.lrs, self.losses, color="0.75", lw=1, label="loss")
-        ax.plot(self.lrs, self.smoothed, color="crimson", lw=2, label="smoothed")
+        ax.plot(self.lrs, self.smoothed, color=plotting.SERIES[1], lw=2, label="smoothed")
         ax.set_xscale("log")
         ax.set(xlabel="learning rate η", ylabel="loss")
         if clip:
             ax.set_ylim(*self.ylim())
-        for rule, color in zip(rules, ["tab:blue", "tab:green", "tab:purple"]):
+        # each rule its own colour and dash pattern (no two told apart by colour alone)
+        for i, rule in enumerate(rules):
             lr = self.suggest(rule)
-            ax.axvline(lr, color=color, ls="--", lw=1.2, label=f"{rule}: {lr:.2g}")
-        ax.legend(fontsize=8)
+            look = plotting.style([0, 2, 3, 4, 5][i % 5])
+            ax.axvline(lr, color=look["color"], ls=look["linestyle"] if i else (0, (5, 2)), lw=1.5,
+                       label=f"{rule}: {lr:.2g}")
+        plotting.legend(ax)
         return ax
 
 

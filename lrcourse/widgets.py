@@ -413,15 +413,18 @@ def curvature_race(kappa: float = 30.0, angle: float = 0.0, lr0: float = 100.0, 
             plotting.path(ax_path, plotting.clip_to_window(r.xs, land.window), line=path_line)
             plotting.loss_curve(ax_loss, np.maximum(r.losses, floor), line=loss_line)
             counts[name] = r.steps_to(1e-8)
-        taken = steps if armijo.stopped_at < 0 else int(armijo.stopped_at)
         backtracks = int(armijo.backtracks.sum())
+        # the backtracks of the steps counted: up to loss 1e-8, or all of them if it never got there
+        reached = counts[names[2]]
+        taken = reached if reached >= 0 else steps
+        on_the_way = int(armijo.backtracks[:taken].sum())
         shown = {s: str(c) if c >= 0 else f"more than {steps}" for s, c in zip(short, counts.values())}
         same = " The diagonal rate is exact on an unrotated bowl, like Newton: their paths coincide." \
             if counts[names[1]] == counts[names[3]] == 1 else ""
         caption = (f"κ = {number(kappa)}, rotation {angle:.2f} rad ({np.degrees(angle):.0f}°), Armijo's trial step "
                    f"η₀ = {number(lr0)}. Steps to loss 1e-8: GD {shown['GD']}, diagonal rate {shown['diagonal']}, "
-                   f"Newton {shown['Newton']}, Armijo {shown['Armijo']} after {backtracks} backtracks "
-                   f"({backtracks / max(taken, 1):.1f} per step).{same}")
+                   f"Newton {shown['Newton']}, Armijo {shown['Armijo']} with {on_the_way} backtracks in those "
+                   f"{taken} steps ({on_the_way / max(taken, 1):.1f} per step).{same}")
         return {"steps_to_1e-8": counts, "armijo_backtracks": backtracks, "armijo": armijo, "caption": caption}
 
     return Dashboard(controls, blit, update)
@@ -489,8 +492,8 @@ def momentum_explorer(kappa: float = 50.0, lr: float = 0.5, momentum: float = 0.
     fig.subplots_adjust(left=0.55 / fig.get_figwidth(), right=1 - 0.72 / fig.get_figwidth(), wspace=0.62)
     plotting.contours(ax_path, land)
     gd_line = plotting.path(ax_path, x0[None], label="GD, same η", **style(6, marker=True, ms=3.5, linestyle=":",
-                                                                           color="0.4", lw=1.6))
-    hb_line = plotting.path(ax_path, x0[None], label="heavy ball", **style(1, marker=True, ms=3))
+                                                                           color="0.4", lw=1.6, zorder=5))
+    hb_line = plotting.path(ax_path, x0[None], label="heavy ball", **style(1, marker=True, ms=3, linestyle="-"))
     plotting.legend(ax_path, loc="lower right")
     ax_path.set_title("paths at the sliders' η, β")
     plotting.heatmap(ax_map, measured.loss.T, lrs, betas, diverged=measured.diverged.T, xlabel="learning rate η",
@@ -907,9 +910,14 @@ def schedule_tabs(lr: float = 0.4, open_on: str = "cosine") -> _TabRows:
     if open_on not in SCHEDULE_SLIDERS:
         raise ValueError(f"open_on must be one of {', '.join(SCHEDULE_SLIDERS)}, got {open_on!r}")
     rows = {}
-    for title, names in SCHEDULE_GROUPS.items():
-        rows[title] = _Tabs({n: schedule_explorer(n, lr=lr) for n in names},
-                            selected=open_on if open_on in names else names[0], titles=SCHEDULE_TITLES)
+    count = sum(len(names) for names in SCHEDULE_GROUPS.values())
+    with sweeps.progress(total=count, desc=f"building {count} dashboards") as bar:   # several seconds
+        for title, names in SCHEDULE_GROUPS.items():
+            built = {}
+            for n in names:
+                built[n] = schedule_explorer(n, lr=lr)
+                bar.update()
+            rows[title] = _Tabs(built, selected=open_on if open_on in names else names[0], titles=SCHEDULE_TITLES)
     return _TabRows(rows)
 
 

@@ -209,6 +209,16 @@ def test_a_library_loop_can_advance_the_cells_bar_instead_of_its_own(bars_made):
     assert bars_made == [bar]                                 # no bar of their own
 
 
+def test_building_lesson_04s_schedule_tabs_shows_a_bar(bars_made):
+    # eleven dashboards take several seconds to build: one bar, advanced once per dashboard
+    from lrcourse import widgets as W
+
+    W.schedule_tabs()
+    (bar,) = bars_made
+    assert bar.total == bar.n == sum(len(names) for names in W.SCHEDULE_GROUPS.values()) == 11
+    assert shown(bar) and bar.disable and "dashboards" in bar.desc
+
+
 @pytest.mark.parametrize("show", [False, True])
 def test_range_tests_and_searches_take_progress(bars_made, show):
     torch, data = tiny_task()

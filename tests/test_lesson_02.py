@@ -58,7 +58,9 @@ def test_dashboard_search_backtracks_and_trial_step_is_a_slider():
     W = pytest.importorskip("lrcourse.widgets")
     dash = W.curvature_race(kappa=30.0)
     assert dash.state["armijo_backtracks"] > 0
-    assert f"after {dash.state['armijo_backtracks']} backtracks" in dash.state["caption"]
+    n = dash.state["steps_to_1e-8"]["Armijo backtracking"]
+    assert n > 0 and f"with {int(dash.state['armijo'].backtracks[:n].sum())} backtracks in those {n} steps" \
+        in dash.state["caption"]
     dash.controls["lr0"].value = 1.0
     assert dash.state["armijo_backtracks"] == 0
 

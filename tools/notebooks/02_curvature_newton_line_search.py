@@ -196,8 +196,9 @@ print("VERDICT: with GD's η tuned finely instead of on the race's grid, " + ("e
 """),
 ("md", r"""
 The line search's row above is its *best* trial step out of 16. How much does that choice
-matter? Left: steps against the knob for the two fixed-rate methods (dots: the race's grid; a
-missing point did not reach 1e-8 in 1000 steps from every start; dashed: the fine control for GD). Right: the line search over a finer grid of
+matter? Left: steps against the knob for the two fixed-rate methods (markers: the race's grid,
+circles for GD and squares for the diagonal rate; a missing point did not reach 1e-8 in 1000
+steps from every start; dotted: the fine control for GD). Right: the line search over a finer grid of
 trial steps, four per doubling, with its loss evaluations per step. Both on the bowl rotated
 by 0.3 rad; bands are ± 1 sd over the 16 starts.
 """),
@@ -218,11 +219,11 @@ for name, color, label in [("GD", plotting.SERIES[1], "GD, fixed η"), ("diagona
     ax_fixed.fill_between(grid[ok], (mean - sd)[ok], (mean + sd)[ok], color=color, alpha=0.2)
 ax_fixed.set(xscale="log", yscale="log", xlabel="knob: η (GD) or α (diagonal)", ylabel="steps to loss 1e-8")
 mean, sd = mean_sd(res["GD, fine"][0])
-ax_fixed.plot(fine_eta[np.isfinite(mean)], mean[np.isfinite(mean)], color=plotting.SERIES[1], lw=0.8, ls=":",
+ax_fixed.plot(fine_eta[np.isfinite(mean)], mean[np.isfinite(mean)], color=plotting.SERIES[1], lw=1.2, ls=":", zorder=3,
               label="GD, fine η sweep (control)")
 ax_fixed.plot(best[0.3]["GD, fine"][2], best[0.3]["GD, fine"][0], "*", ms=9, color=plotting.SERIES[1], mec="k",
               label="GD, best of the fine sweep")
-ax_fixed.axvline(2 / bowl.L, color="k", ls=":", lw=1, label="2/L")
+ax_fixed.axvline(2 / bowl.L, color="k", ls="-.", lw=1, label="2/L")
 ax_fixed.set_xticks([0.25, 0.5, 1.0, 2.0], ["0.25", "0.5", "1", "2"], minor=False)
 ax_fixed.set_xticks([], minor=True)
 ax_fixed.legend(fontsize=8)
@@ -230,7 +231,7 @@ mean, sd = mean_sd(n)
 ax_search.plot(fine, mean, "o-", ms=3, color=plotting.SERIES[3], label="Armijo: steps")
 ax_search.fill_between(fine, mean - sd, mean + sd, color=plotting.SERIES[3], alpha=0.2)
 ax_search.axhline(best[0.3]["GD"][0], color=plotting.SERIES[1], ls="--", lw=1, label="GD, best of the race's 16 η: steps")
-ax_search.axvline(2 / bowl.mu, color="k", ls=":", lw=1, label="2/μ")
+ax_search.axvline(2 / bowl.mu, color="k", ls="-.", lw=1, label="2/μ")
 ax_search.set(xscale="log", yscale="log", xlabel="trial step η₀", ylabel="steps to loss 1e-8")
 ax_evals = ax_search.twinx()
 ax_evals.plot(fine, per_step, color="0.5", lw=1, label="loss evaluations per step (right axis)")

@@ -29,7 +29,8 @@ remembers past gradients: along a direction where they agree it builds up to an 
 step η/(1 − β); across a zig-zag they cancel. Too much mass (β near 1) and the ball rolls
 past the minimum and circles it.
 
-The dashboard: the path of heavy ball (vermillion, solid, with dots) and plain GD at the same η (grey, dotted) on a bowl with
+The dashboard: the path of heavy ball (vermillion, solid, squares) and plain GD at the same η (grey, dotted,
+crosses, drawn on top) on a bowl with
 κ = 50; the loss after 100 steps over a 100 × 100 grid of (η, β), computed in **one** broadcast
 call; and the theory's rate per step over the same grid. The dashed line is the stability
 boundary η = (2 + 2β)/L (section 3), the star the theory's optimum (section 2), the circle
@@ -459,15 +460,17 @@ plotting.contours(ax_map, wells)
 for name, m in zip(["deepest", "middle", "shallowest"], wells.minimizers):
     ax_map.annotate(name, m, xytext=(6, 6), textcoords="offset points", fontsize=8)
 ax_map.set_title("MultiWell: the three minima", fontsize=9)
-for j, (b, color, marker) in enumerate(zip(well_betas, ["0.3", plotting.SERIES[4], plotting.SERIES[1]], "os^")):
+settled, unsettled = [], []
+for j, (b, color, marker) in enumerate(zip(well_betas, ["0.3", plotting.SERIES[0], plotting.SERIES[1]], "os^")):
     label = "GD (β = 0)" if b == 0 else f"heavy ball, β = {b:g}"
-    ax.errorbar(well_lrs, deep[:, j].mean(-1), yerr=deep[:, j].std(-1), color=color, marker=marker, capsize=3,
-                label=label + ": settled in deepest well")
-    ax.plot(well_lrs, moving[:, j].mean(-1), ":", color=color, label=label + ": not settled")
+    settled.append(ax.errorbar(well_lrs, deep[:, j].mean(-1), yerr=deep[:, j].std(-1), color=color, marker=marker,
+                               capsize=3, label=label + ": settled in deepest well"))
+    unsettled += ax.plot(well_lrs, moving[:, j].mean(-1), ls=(0, (1, 1.5 + j)), marker=marker, mfc="none", ms=7,
+                         color=color, label=label + ": not settled (open markers)")
 ax.set(xscale="log", xlabel="learning rate η", ylabel="share of runs (mean ± sd over seeds)", ylim=(-0.02, 1.02))
 ax.set_xticks(well_lrs, [f"{v:.2g}" for v in well_lrs], minor=False)
 ax.minorticks_off()
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+ax.legend(handles=settled + unsettled, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 fig.tight_layout()
 plt.show()
 """),

@@ -41,11 +41,11 @@ steps (the axis is cut so that the other decays stay readable; the cell prints w
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 decays = [S.time_based(0.1, 0.01), S.inverse_time(0.1, 0.01), S.exponential(0.1, 0.01),
           S.step_decay(0.1, 0.5, 50), S.inverse_scaling(0.1, 0.5)]
-for s in decays:
-    plotting.schedule_curve(ax, s, 200, label=S.describe(s))
+for i, s in enumerate(decays):
+    plotting.schedule_curve(ax, s, 200, label=S.describe(s), **plotting.style(i))
 bottom = 1e-3
 ax.set(yscale="log", ylim=(bottom, 0.15), title="decays, η₀ = 0.1 (the time-based rate drops off the bottom)")
-ax.legend(fontsize=7, loc="lower left")
+plotting.legend(ax, loc="lower left")
 plt.show()
 
 tb = S.time_based(0.1, 0.01)(np.arange(200))
@@ -400,8 +400,8 @@ unless you pass `periodic=True`.
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for s in [S.warmup(S.cosine(0.1, 250, 0.001), 50), S.one_cycle(0.1, 300), S.cosine_restarts(0.1, 40, 2, 0.001),
           S.cosine(0.1, 100, periodic=True)]:
-    plotting.schedule_curve(ax, s, 300, label=S.describe(s))
-ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("warm-up, one-cycle, restarts, periodic cosine")
+    plotting.schedule_curve(ax, s, 300, label=S.describe(s), **plotting.style(len(ax.lines)))
+plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("warm-up, one-cycle, restarts, periodic cosine")
 plt.show()
 """),
 ("md", r"""
@@ -423,8 +423,8 @@ last cycle, which is why in section 4 it ends at a high noise floor.
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for mode in ["triangular", "triangular2", "exp_range"]:
     s = S.cyclic(0.01, 0.1, step_size_up=30, mode=mode, gamma=0.995 if mode == "exp_range" else 1.0)
-    plotting.schedule_curve(ax, s, 300, label=S.describe(s))
-ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("cyclic rates, three modes")
+    plotting.schedule_curve(ax, s, 300, label=S.describe(s), **plotting.style(len(ax.lines)))
+plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("cyclic rates, three modes")
 plt.show()
 """),
 ("md", r"""

@@ -20,7 +20,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
-from lrcourse import lr_finder as F, training as T, widgets
+from lrcourse import lr_finder as F, plotting, training as T, widgets
 from lrcourse.search import train_val_split
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 from sklearn.datasets import load_digits
@@ -145,13 +145,13 @@ fig, ax = plt.subplots(figsize=(7, 3.6))
 ok = np.isfinite(grid_loss).all(axis=0)
 ax.errorbar(GRID[ok], grid_loss[:, ok].mean(0), grid_loss[:, ok].std(0, ddof=1), color="0.3", marker="o",
             capsize=3, label="sweep (fixed η)")
-for j, (rule, color) in enumerate(zip(RULES, ["tab:blue", "tab:green", "tab:purple"])):
+for j, (rule, color, marker) in enumerate(zip(RULES, [plotting.SERIES[k] for k in (0, 2, 3)], "s^D")):
     logs = np.log(picks[rule])
     mid, spread = np.exp(logs.mean()), np.exp(logs.std(ddof=1))          # geometric mean ×/÷ geometric sd
     ax.errorbar(mid, rule_loss[:, j].mean(), rule_loss[:, j].std(ddof=1), [[mid - mid / spread], [mid * spread - mid]],
-                color=color, marker="s", ms=8, capsize=3, ls="none", label=f"{rule}: each seed at its own pick")
+                color=color, marker=marker, ms=8, capsize=3, ls="none", label=f"{rule}: each seed at its own pick")
 ax.set(xscale="log", xlabel="learning rate η", ylabel="validation loss after 300 steps",
-       title=f"mean ± sd over {len(SEEDS)} minibatch orders (squares: picks' geometric mean ×/÷ sd)")
+       title=f"mean ± sd over {len(SEEDS)} minibatch orders (coloured markers: picks' geometric mean ×/÷ sd)")
 ax.legend(fontsize=8)
 plt.show()
 """),
@@ -333,15 +333,15 @@ print("same losses as the restoring test above, for the same seed:",
 LN10 = np.log(10)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
 cnn_tests[0].plot(left)
-left.axhline(LN10, color="k", ls=":", lw=1, label="ln 10: a uniform guess")
-left.legend(fontsize=7)
+left.axhline(LN10, color="k", ls="-.", lw=1, label="ln 10: a uniform guess")
+plotting.legend(left)
 left.set_title(f"range test, CNN on digits (Adam, batch 32), seed {CNN_SEEDS[0]}", fontsize=10)
 for s, t in zip(CNN_SEEDS, cnn_tests):
-    right.plot(t.lrs, t.smoothed, lw=1.5, label=f"seed {s}")
-right.axhline(LN10, color="k", ls=":", lw=1)
+    right.plot(t.lrs, t.smoothed, lw=1.5, label=f"seed {s}", **plotting.style(len(right.lines)))
+right.axhline(LN10, color="k", ls="-.", lw=1)
 right.set(xscale="log", ylim=left.get_ylim(), xlabel="learning rate η", ylabel="smoothed loss")
 right.set_title("smoothed loss of every test (clipped like the left panel)", fontsize=10)
-right.legend(fontsize=7, ncol=2)
+plotting.legend(right, ncol=2)
 plt.show()
 """),
 ("md", r"""

@@ -16,7 +16,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
-from lrcourse import search, training as T, widgets
+from lrcourse import plotting, search, training as T, widgets
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 from sklearn.datasets import load_digits
 
@@ -210,14 +210,12 @@ def race(seed, share=0.3):                   # the same seed trained for all 40 
 """),
 ("code", r"""
 SEEDS = lrc.sweeps.seeds(5)
-rows = []
+rows = [race(seed) for seed in progress(SEEDS, desc=f"training {len(SEEDS)} seeds, each for 40 epochs and with early stopping")]
 print(f"{'seed':>5} {'wrong':>6} {'lowest val loss':>16} {'val loss':>9} {'best val acc':>13} {'stopped':>8}"
       f" {'kept':>5} {'val acc at':>11} {'test acc':>9} {'test acc':>9}")
 print(f"{'':>5} {'labels':>6} {'at epoch':>16} {'last/min':>9} {'(at epoch)':>13} {'after':>8}"
       f" {'epoch':>5} {'kept epoch':>11} {'kept':>9} {'epoch 40':>9}")
-for seed in progress(SEEDS, desc=f"training {len(SEEDS)} seeds, each for 40 epochs and with early stopping"):
-    r = race(seed)
-    rows.append(r)
+for seed, r in zip(SEEDS, rows):
     best_acc = f"{r['best_acc']:.3f} ({r['best_acc_epoch']})"
     print(f"{seed:>5} {r['wrong']:>6.0%} {r['lowest']:>16} {r['rise']:>9.2f}"
           f" {best_acc:>13} {r['trained']:>8} {r['kept']:>5}"
@@ -258,10 +256,11 @@ print("VERDICT:", {1: "the weights early stopping kept score a higher test accur
 first = rows[0]
 fig, ax = plt.subplots(figsize=(7, 4))
 for r in rows[1:]:
-    ax.plot(r["full"].column("epoch") + 1, r["full"].column("val_loss"), color="tab:orange", lw=0.8, alpha=0.35)
-ax.plot(first["full"].column("epoch") + 1, first["full"].column("train_loss"), color="tab:blue",
+    ax.plot(r["full"].column("epoch") + 1, r["full"].column("val_loss"), color=plotting.SERIES[1], ls="--", lw=0.8,
+            alpha=0.35)
+ax.plot(first["full"].column("epoch") + 1, first["full"].column("train_loss"), color=plotting.SERIES[0],
         label=f"training, seed {SEEDS[0]} (epoch's mean, on its noisy labels)")
-ax.plot(first["full"].column("epoch") + 1, first["full"].column("val_loss"), color="tab:orange",
+ax.plot(first["full"].column("epoch") + 1, first["full"].column("val_loss"), color=plotting.SERIES[1], ls="--",
         label=f"validation, seed {SEEDS[0]} (faint: other seeds)")
 ax.axvline(first["kept"], color="k", ls="--", label=f"seed {SEEDS[0]}: epoch kept by early stopping")
 ax.axvline(first["trained"], color="0.5", ls=":", label=f"seed {SEEDS[0]}: early stopping stopped")
@@ -287,7 +286,7 @@ control = [race(seed, share=0.0) for seed in progress(SEEDS, desc=f"clean labels
 print(f"clean labels, {len(control)} seeds (mean ± sd)")
 overfit_clean, gain_clean = summary(control)
 buys = search.compare(col("acc_kept") - col("acc_last"), col("acc_kept", control) - col("acc_last", control))
-print(f"test accuracy bought by early stopping (kept − epoch 40): noisy labels {pm(col('acc_kept') - col('acc_last'))},"
+print(f"test accuracy bought by early stopping (kept − epoch 40, mean ± sd): noisy labels {pm(col('acc_kept') - col('acc_last'))},"
       f" clean labels {pm(col('acc_kept', control) - col('acc_last', control))}")
 print("VERDICT:", {1: "with clean labels as well, the test loss is higher at epoch 40 than at the kept epoch",
                    -1: "with clean labels, the test loss is lower at epoch 40 than at the kept epoch",

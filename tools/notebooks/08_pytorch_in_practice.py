@@ -33,7 +33,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
-from lrcourse import schedules as S, training as T
+from lrcourse import plotting, schedules as S, training as T
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 
 print("device:", T.default_device())
@@ -130,11 +130,11 @@ print("VERDICT: with each schedule at its own best rate, the exponential decay "
 ("code", r"""
 fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.3))
 low, below = 0.85, []
-for name, (schedule, rates) in CNN_SCHEDULES.items():
+for i, (name, (schedule, rates)) in enumerate(CNN_SCHEDULES.items()):
     lr = rates[best[name]]
-    a.plot(lr * cnn_lrs[name], label=f"{name}, η₀ = {lr:g}")
+    a.plot(lr * cnn_lrs[name], label=f"{name}, η₀ = {lr:g}", **plotting.style(i))
     acc = cnn_acc[name]
-    b.errorbar(rates, acc.mean(1), yerr=acc.std(1, ddof=1), marker="o", capsize=3, label=name)
+    b.errorbar(rates, acc.mean(1), yerr=acc.std(1, ddof=1), capsize=3, label=name, **plotting.style(i, marker=True))
     below += [f"{name} at {lr:g}: {m:.2f}" for lr, m in zip(rates, acc.mean(1)) if m < low]
 if below:
     b.text(0.02, 0.03, "below the axis: " + "; ".join(below), transform=b.transAxes, fontsize=7)
@@ -384,9 +384,10 @@ for source in bodies:
 ("code", r"""
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
 for ax, source in zip(axes, bodies):
-    for ratio in RATIOS:
+    for i, ratio in enumerate(RATIOS):
         acc = ft_acc[source, ratio]
-        ax.errorbar(HEAD_RATES, acc.mean(1), yerr=acc.std(1, ddof=1), marker="o", capsize=3, label=ratio)
+        ax.errorbar(HEAD_RATES, acc.mean(1), yerr=acc.std(1, ddof=1), capsize=3, label=ratio,
+                    **plotting.style(i, marker=True))
     acc = ft_acc["not pretrained", "body at η"]
     ax.plot(HEAD_RATES, acc.mean(1), "k--", label="body not pretrained, at η")
     hidden = [ratio for ratio in RATIOS if (ft_acc[source, ratio].mean(1) < 0.6).any()]
@@ -460,8 +461,9 @@ print("VERDICT: here warm-up " + ("raises" if top(warmed) > top(large) else "doe
 """),
 ("code", r"""
 fig, ax = plt.subplots(figsize=(6, 3.4))
-for name, acc in batch_acc.items():
-    ax.errorbar(BATCH_RATES, np.nanmean(acc, 1), yerr=np.nanstd(acc, 1, ddof=1), marker="o", capsize=3, label=name)
+for i, (name, acc) in enumerate(batch_acc.items()):
+    ax.errorbar(BATCH_RATES, np.nanmean(acc, 1), yerr=np.nanstd(acc, 1, ddof=1), capsize=3, label=name,
+                **plotting.style(i, marker=True))
 ax.set(xscale="log", xlabel="η", ylabel=f"validation accuracy after epoch {batch_epochs}",
        title=f"SGD on the MLP, mean ± sd over {len(SEEDS)} seeds")
 ax.legend(fontsize=8)

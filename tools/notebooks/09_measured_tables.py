@@ -23,7 +23,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
-from lrcourse import training as T
+from lrcourse import plotting, training as T
 from lrcourse.sweeps import clearly_above, progress   # progress: a bar for the slow loops (gone when they finish)
 
 RATES = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -166,15 +166,15 @@ Lines are the mean over seeds; bands span the lowest to the highest seed.
 """),
 ("code", r"""
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
-colors = plt.cm.viridis(np.linspace(0, 0.9, len(RATES)))
 epochs = np.arange(1, EPOCHS + 1)
 curves = {"validation accuracy": acc, "training loss (epoch mean)": by_rate(hist.epoch_train_loss),
           "mean ‖gradient‖": by_rate(np.array([np.nanmean(hist.grad_norms[e * per_epoch:(e + 1) * per_epoch], axis=0)
                                                for e in range(EPOCHS)]))}
-for j, (lr, c) in enumerate(zip(RATES, colors)):
+for j, lr in enumerate(RATES):
+    look = plotting.style(j, marker=True, ms=4)     # colour, dash pattern and marker: η stays legible without colour
     for ax, (name, m) in zip(axes, curves.items()):
-        ax.plot(epochs, m[:, j].mean(1), color=c, label=f"η = {lr}")
-        ax.fill_between(epochs, m[:, j].min(1), m[:, j].max(1), color=c, alpha=0.2)
+        ax.plot(epochs, m[:, j].mean(1), label=f"η = {lr}", **look)
+        ax.fill_between(epochs, m[:, j].min(1), m[:, j].max(1), color=look["color"], alpha=0.15)
 axes[0].set(ylabel="validation accuracy", ylim=(0, 1), title="accuracy after each epoch")
 axes[1].set(ylabel="mean minibatch loss in the epoch", yscale="log", title="training loss per epoch")
 axes[1].axhline(np.log(10), color="gray", ls=":", lw=1)
@@ -220,7 +220,8 @@ print("VERDICT:", f"the advantage of η = {curve_rates[-1]} over η = {curve_rat
 fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
 for j, lr in enumerate(curve_rates):
     m = np.array([curve[n][j] for n in sizes])
-    ax.errorbar(sizes, m.mean(1), yerr=m.std(1), fmt="o-", capsize=3, label=f"η = {lr}")
+    ax.errorbar(sizes, m.mean(1), yerr=m.std(1), capsize=3, label=f"η = {lr}",
+                **plotting.style(RATES.index(lr) if lr in RATES else j, marker=True))
 ax.set(xscale="log", xlabel="training images", ylabel="validation accuracy",
        title=f"learning curve ({curve_steps} steps each; bars: ± std over seeds)")
 ax.set_xticks(sizes, [str(n) for n in sizes])
@@ -266,7 +267,7 @@ fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
 shown = [j for j in range(len(RATES)) if robust[0.0][j].mean() > 0.5]     # leave out runs at chance level
 for j in shown:
     ax.errorbar(noises, [robust[s][j].mean() for s in noises], yerr=[robust[s][j].std() for s in noises],
-                fmt="o-", capsize=3, color=colors[j], label=f"η = {RATES[j]}")
+                capsize=3, label=f"η = {RATES[j]}", **plotting.style(j, marker=True))
 ax.set(xlabel="input noise σ", ylabel="validation accuracy", xticks=noises,
        title="accuracy under noise (bars: ± std over seeds)")
 ax.legend(fontsize=8)
