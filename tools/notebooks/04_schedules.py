@@ -225,12 +225,12 @@ for ax, group in zip(axes, groups):
         style = dict(color="black", lw=2.5, ls="-") if name == "constant" else plotting.style(i - 1, marker=True, ms=4)
         line, = ax.plot(ETAS, m, label=WORDS[name], **style)
         ax.fill_between(ETAS, m - curve[:, 1], m + curve[:, 1], color=line.get_color(), alpha=0.2)
-        ax.plot(best, curve[ETAS == best, 0], "o", color=line.get_color(), ms=8)
+        ax.plot(best, curve[ETAS == best, 0], style.get("marker", "o"), color=line.get_color(), ms=10, mec="k")
     ax.set(xscale="log", yscale="log", xlabel="η₀ (peak rate)", ylim=(0.03, 10))
     ax.legend(fontsize=8)
 axes[0].set(ylabel=f"mean loss, last {TAIL} of {STEPS} steps")
 fig.suptitle(f"loss over the last {TAIL} of {STEPS} steps against η₀ (tuning runs, mean ± s.e. of {TUNE_RUNS} runs;\n"
-             "big dot = each schedule's best η₀; a curve stops where a run diverged)")
+             "large outlined marker = each schedule's best η₀; a curve stops where a run diverged)")
 plt.show()
 """),
 ("code", r"""
@@ -537,13 +537,14 @@ print(f"the well's minimum: loss {f_well:.4f} at x = {dw.minimizers[well][0]:.3f
       f"η·λ = {0.28 * curv:.3f}, so the error along x shrinks by |1 − η·λ| = {abs(1 - 0.28 * curv):.3f} per step")
 
 fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=(11, 3.8))
-plotting.loss_curve(ax_l, control.losses, f_min=f_well, label="constant η = 0.28", color="0.5")
-plotting.loss_curve(ax_l, r.losses, f_min=f_well, label=S.describe(plateau), color=plotting.SERIES[1])
-ax_l.legend(fontsize=8, loc="lower left"); ax_l.set_title("loss above the well's minimum")
-ax_r.plot(np.arange(100), np.full(100, 0.28), color="0.5", label="constant η = 0.28")
-ax_r.plot(np.arange(100), r.lrs, color=plotting.SERIES[1], label=S.describe(plateau))
+plotting.loss_curve(ax_l, control.losses, f_min=f_well, label="constant η = 0.28", color="0.5", lw=3)
+plotting.loss_curve(ax_l, r.losses, f_min=f_well, label=S.describe(plateau), color=plotting.SERIES[1], ls="--")
+plotting.legend(ax_l, loc="lower left")
+ax_l.set_title("loss above the well's minimum (a curve ends at an exact 0)")
+ax_r.plot(np.arange(100), np.full(100, 0.28), color="0.5", lw=3, label="constant η = 0.28")
+ax_r.plot(np.arange(100), r.lrs, color=plotting.SERIES[1], ls="--", label=S.describe(plateau))
 ax_r.set(yscale="log", xlabel="step t", ylabel="learning rate η", title="the rate each update used")
-ax_r.legend(fontsize=8, loc="lower left")
+plotting.legend(ax_r, loc="lower left")
 fig.tight_layout()
 plt.show()
 cuts = np.flatnonzero(np.diff(r.lrs)) + 1
