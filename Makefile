@@ -14,7 +14,8 @@
 #   make bench                                benchmarks/bench_core.py
 #   make lock         re-resolve requirements/lab-lock.txt, check it against a fresh learner environment
 #   make lab-command  print the JupyterLab command line make lab runs (see LAB_CMD below)
-#   make clean-env    remove both environments
+#   make hub          a workshop's JupyterHub on this machine (deploy/README.md); make hub-env only installs it
+#   make clean-env    remove the environments
 PYTHON ?= python3
 VENV     ?= .venv
 DEV_VENV ?= .venv-dev
@@ -42,9 +43,9 @@ lab_cmd = $(1)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url
 LAB_CMD = $(strip $(call lab_cmd,$(BIN)))
 comma := ,
 LEARNER_NOTE := Installing the learner environment in $(VENV): JupyterLab, ipywidgets, PyTorch (CPU build), numpy, matplotlib, scikit-learn. About 1.5 GB; the first time takes a few minutes (pip shows its progress).
-DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader and Playwright. About 1.8 GB; the first time takes a few minutes.
+DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader, Playwright and JupyterHub. About 1.8 GB; the first time takes a few minutes.
 
-.PHONY: lab env dev-env test instructor bench exercises grade bundle lock lab-command clean-env
+.PHONY: lab env dev-env test instructor bench exercises grade bundle lock lab-command clean-env hub hub-env hub-command test-hub
 # Both environments' editable installs write lrcourse.egg-info in this folder: never run two
 # recipes at once, even under make -j.
 .NOTPARALLEL:
@@ -80,7 +81,7 @@ $(STAMP): pyproject.toml constraints.txt $(LOCK)
 	$(call venv_install,$(VENV),lab,$(LEARNER_NOTE))
 
 $(DEV_STAMP): pyproject.toml constraints.txt $(LOCK)
-	$(call venv_install,$(DEV_VENV),lab$(comma)test$(comma)instructor$(comma)browser,$(DEV_NOTE))
+	$(call venv_install,$(DEV_VENV),lab$(comma)test$(comma)instructor$(comma)browser$(comma)hub,$(DEV_NOTE))
 
 lab: $(STAMP)
 	$(LAB_CMD)
@@ -129,5 +130,38 @@ lock:
 	$(LOCK_VENV)/bin/python tools/lock.py check
 	rm -rf $(LOCK_VENV)
 
+# A workshop's JupyterHub (deploy/README.md): .venv-hub holds the learner's packages plus
+# JupyterHub (no instructor tools), deploy/node_modules its proxy (npm, pinned by
+# deploy/package-lock.json). The hub listens on 127.0.0.1:8000 unless told otherwise
+# (HUB_IP=0.0.0.0 for a room); Ctrl-C stops it and every learner's server.
+HUB_VENV  ?= .venv-hub
+HUB_STAMP := $(HUB_VENV)/.installed
+HUB_IP    ?= 127.0.0.1
+HUB_PORT  ?= 8000
+PROXY     := deploy/node_modules/.bin/configurable-http-proxy
+HUB_NOTE  := Installing the hub environment in $(HUB_VENV): the learner packages plus JupyterHub and its idle culler. About 1.6 GB; the first time takes a few minutes.
+HUB_CMD    = LRCOURSE_HUB_IP=$(HUB_IP) LRCOURSE_HUB_PORT=$(HUB_PORT) $(HUB_VENV)/bin/jupyterhub -f deploy/jupyterhub_config.py
+
+$(HUB_STAMP): pyproject.toml constraints.txt $(LOCK)
+	$(call venv_install,$(HUB_VENV),lab$(comma)hub,$(HUB_NOTE))
+
+$(PROXY): deploy/package.json deploy/package-lock.json
+	@command -v npm >/dev/null || { echo "make hub needs Node.js and npm for JupyterHub's proxy (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; }
+	cd deploy && npm ci --no-audit --no-fund
+	touch $@
+
+hub-env: $(HUB_STAMP) $(PROXY)
+
+hub: $(HUB_STAMP) $(PROXY)
+	$(HUB_CMD)
+
+# The hub's own tests: a learner's whole path through a real hub, then 30 learners at once.
+test-hub: $(HUB_STAMP) $(PROXY) $(DEV_STAMP)
+	$(HUB_VENV)/bin/python -m pip install --quiet $(PIP_CONSTRAINTS) pytest playwright
+	$(HUB_VENV)/bin/python -m pytest -m 'hub or load' tests/test_hub.py $(PYTEST_ARGS)
+
+hub-command:
+	@echo '$(subst ','\'',$(HUB_CMD))'
+
 clean-env:
-	rm -rf $(VENV) $(DEV_VENV)
+	rm -rf $(VENV) $(DEV_VENV) $(HUB_VENV) deploy/node_modules

@@ -1,11 +1,27 @@
-"""Notebook timings (run by hand): `.venv-dev/bin/python benchmarks/bench_notebooks.py`.
+"""Notebook timings (run by hand):
 
-Each notebook executed top to bottom in a fresh kernel (like nbval): wall time, and any text
-written to stderr or any warning in the outputs (there should be none). The dashboards' slider
-events are timed by benchmarks/bench_dashboards.py.
+    .venv-dev/bin/python benchmarks/bench_notebooks.py [--only 04 08] [--threads N] [--pairs-only]
+
+Each lesson is executed top to bottom in a fresh kernel (as nbval does), first alone, then two
+at a time (two kernels running the same lesson at once, as two learners on one machine).
+Reported per lesson: the wall time alone, the wall time of each of the pair, and their ratio,
+plus any text written to stderr or any warning in the outputs (there should be none). The
+dashboards' slider events are timed by benchmarks/bench_dashboards.py.
+
+``--threads N`` sets LRCOURSE_THREADS (and OMP_NUM_THREADS) for the kernels: the course's
+default is 1; ``--threads 2`` on a 2-core machine reproduces the old behaviour (a thread per
+core), for a before/after table. A shared machine's load inflates every number: the report
+starts and ends with the load average.
 """
 
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -14,20 +30,85 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_notebooks():
-    rows = []
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
+def run_one(path: Path, env: dict) -> tuple[float, list]:
+    """Execute one notebook in a fresh kernel with ``env``: (seconds, stderr or warning texts)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    saved = dict(os.environ)
+    os.environ.update(env)          # the kernel inherits the environment when it is started
+    try:
         t0 = time.perf_counter()
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        client.execute()
         elapsed = time.perf_counter() - t0
-        noise = [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
-                 if o.get("name") == "stderr" or "Warning" in o.get("text", "")]
-        rows.append((path.name, elapsed, noise))
-    return rows
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    noise = [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+             if o.get("name") == "stderr" or "Warning" in o.get("text", "")]
+    return elapsed, noise
+
+
+def run_pair(path: Path, env: dict) -> list[float]:
+    """The same notebook in two kernels at once: both wall times."""
+    nb = [nbformat.read(path, as_version=4) for _ in range(2)]
+    clients = [NotebookClient(n, timeout=600, kernel_name="python3",
+                              resources={"metadata": {"path": str(path.parent)}}) for n in nb]
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        def timed(client):
+            t0 = time.perf_counter()
+            client.execute()
+            return time.perf_counter() - t0
+
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(timed, clients))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", default=None, help="lesson numbers, e.g. 04 08")
+    parser.add_argument("--threads", type=int, default=1, help="LRCOURSE_THREADS for the kernels (default 1)")
+    parser.add_argument("--pairs-only", action="store_true", help="skip the runs alone")
+    parser.add_argument("--alone-only", action="store_true", help="skip the runs two at a time")
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    env = {"LRCOURSE_THREADS": str(args.threads)}
+    env.update({k: str(args.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if args.only:
+        paths = [p for p in paths if p.name[:2] in args.only]
+    print(f"load average {load()}, {os.cpu_count()} CPUs, LRCOURSE_THREADS={args.threads}")
+    print(f"{'notebook':<40} {'alone s':>8} {'two at once s':>15} {'ratio':>6}   outputs")
+    total_alone, ratios = 0.0, []
+    for path in paths:
+        alone, noise = (None, [])
+        if not args.pairs_only:
+            alone, noise = run_one(path, env)
+            total_alone += alone
+        pair = None if args.alone_only else run_pair(path, env)
+        both = f"{pair[0]:6.1f} {pair[1]:6.1f}" if pair else ""
+        ratio = statistics.mean(pair) / alone if pair and alone else None
+        if ratio:
+            ratios.append(ratio)
+        print(f"{path.name:<40} {alone if alone is not None else float('nan'):8.1f} {both:>15} "
+              f"{ratio if ratio else float('nan'):6.2f}   {'clean' if not noise else 'STDERR/WARNINGS: ' + repr(noise)[:150]}",
+              flush=True)
+    if not args.pairs_only:
+        print(f"all lessons alone: {total_alone:.1f} s")
+    if ratios:
+        print(f"two at once / alone: median {statistics.median(ratios):.2f}, worst {max(ratios):.2f}")
+    print(f"load average {load()}")
+    return 0
 
 
 if __name__ == "__main__":
-    print("notebook run times (fresh kernel, top to bottom; targets: 30 s for 00-05, 60 s for 06-10):")
-    for name, elapsed, noise in run_notebooks():
-        print(f"  {name:<40} {elapsed:6.1f} s   {'clean' if not noise else 'STDERR/WARNINGS: ' + repr(noise)[:200]}")
+    sys.exit(main())

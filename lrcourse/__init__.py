@@ -10,9 +10,13 @@ Importing the package needs numpy only: plotting (matplotlib), dashboards (ipywi
 and the PyTorch helpers are imported by their own modules when used.
 """
 
-from . import landscapes, schedules, sweeps, theory
-from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
-from .run import Run, run
+from . import threads
+
+threads._apply_on_import()     # one compute thread per kernel unless asked otherwise (see threads.py)
+
+from . import landscapes, schedules, sweeps, theory  # noqa: E402
+from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop  # noqa: E402
+from .run import Run, run  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -31,4 +35,5 @@ __all__ = [
     "schedules",
     "sweeps",
     "theory",
+    "threads",
 ]

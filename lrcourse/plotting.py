@@ -12,6 +12,7 @@ matplotlib is imported here, not by ``import lrcourse``.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -276,9 +277,10 @@ _pool = None
 
 
 def _workers() -> int:
-    import os
+    """Threads for the PNG encoder: the course's thread setting (lrcourse.threads), at most 4."""
+    from . import threads
 
-    return max(1, min(4, (os.cpu_count() or 1)))
+    return max(1, min(4, threads.count(), os.cpu_count() or 1))
 
 
 def _filtered_band(flat: np.ndarray, start: int, stop: int, last: bool):

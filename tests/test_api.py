@@ -13,7 +13,7 @@ import pytest
 import lrcourse as lrc
 
 FROZEN_ALL = ["GD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW",
-              "run", "Run", "landscapes", "schedules", "sweeps", "theory"]
+              "run", "Run", "landscapes", "schedules", "sweeps", "theory", "threads"]
 
 
 def test_all_is_frozen():

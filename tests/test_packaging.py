@@ -125,8 +125,8 @@ def make(*args, cwd=ROOT):
 
 def test_pyproject_and_environment_yml_name_the_same_dependencies():
     names, pip_section, _ = conda_dependencies()
-    # environment.yml is the learner's (and Binder's) environment: no instructor or browser tools
-    assert names == pip_dependencies(leave_out=("instructor", "browser"))
+    # environment.yml is the learner's (and Binder's) environment: no instructor, browser or hub tools
+    assert names == pip_dependencies(leave_out=("instructor", "browser", "hub"))
     assert "nbgrader" not in names
     assert "-e ." in pip_section    # Binder installs the package itself
 
@@ -480,7 +480,7 @@ def test_make_test_builds_both_environments_and_runs_pytest_from_the_developer_o
     (learner_install,) = _install_lines(out, learner)[1:]
     (dev_install,) = _install_lines(out, dev)[1:]
     assert "-e '.[lab]'" in learner_install
-    assert "-e '.[lab,test,instructor,browser]'" in dev_install
+    assert "-e '.[lab,test,instructor,browser,hub]'" in dev_install
     assert f"{dev}/bin/python -m pytest" in out and f"{learner}/bin/python -m pytest" not in out
     for target in ("exercises", "grade SUBMISSIONS=x", "bundle", "bench"):
         tools = make("-n", "-o", f"{dev}/.installed", *target.split(), f"VENV={learner}", f"DEV_VENV={dev}")

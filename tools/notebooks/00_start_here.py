@@ -20,6 +20,7 @@ run `make lab` again from the course folder: it installs everything.
 """),
 ("code", r"""
 import importlib
+import os
 import platform
 
 import numpy as np
@@ -29,6 +30,15 @@ print(f"Python      {platform.python_version()}")
 for name in ["numpy", "matplotlib", "ipywidgets", "torch", "lrcourse"]:
     module = importlib.import_module(name)
     print(f"{name:<11} {module.__version__}")
+print(f"compute threads per kernel: {lrc.threads.count()} (of {os.cpu_count()} cores)")
+"""),
+("md", r"""
+**One compute thread per kernel.** `import lrcourse` limits numpy, PyTorch and the dashboards
+to one compute thread. The course's problems are small, so one kernel gains little from more,
+while two kernels on a shared machine (a workshop server, or a laptop that is busy with
+something else) that each start a thread per core wait on each other and slow down several
+times. To use more threads in this kernel, run `lrc.threads.use(4)`; to change it for every
+kernel, set `LRCOURSE_THREADS=4` in the environment before starting JupyterLab.
 """),
 ("md", r"""
 ## 2. Does a widget render?
