@@ -184,12 +184,10 @@ class CourseSpawner(SimpleLocalProcessSpawner):
 
     async def stop(self, now=False):
         await super().stop(now=now)
-        limits = Limits([])
-        root = Path("/sys/fs/cgroup")
-        limits.dirs = [d for d in (root / "memory" / self._group_name(), root / "cpu" / self._group_name(),
-                                   *self._v2_dirs()) if d.exists()]
-        if limits.dirs:
-            await asyncio.to_thread(limits.remove)      # may wait a few seconds for kernels to exit
+        root, name = Path("/sys/fs/cgroup"), self._group_name()
+        left = [d for d in (root / "memory" / name, root / "cpu" / name, *self._v2_dirs()) if d.exists()]
+        if left:
+            await asyncio.to_thread(Limits(left).remove)      # may wait a few seconds for kernels to exit
 
     def _v2_dirs(self) -> list:
         try:
