@@ -23,6 +23,7 @@ Littlest JupyterHub) or one container per learner (Zero to JupyterHub); see depl
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 from pathlib import Path
@@ -48,6 +49,25 @@ def copy_missing(source: Path, target: Path) -> list[str]:
             shutil.copy2(path, dest)
             copied.append(str(rel))
     return copied
+
+
+# JupyterLab's settings for a room of learners: no toast asking whether to fetch Jupyter's news
+# (the machine may have no internet, and thirty learners need not each answer it), no update check.
+QUIET_LAB = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+             {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def quiet_lab(home: Path) -> list[str]:
+    """Write QUIET_LAB into the learner's JupyterLab user settings (``~/.jupyter/lab/user-settings``
+    of the server's HOME), leaving any file the learner already has alone; the files written."""
+    written = []
+    for name, values in QUIET_LAB.items():
+        path = home / ".jupyter" / "lab" / "user-settings" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values, indent=1))
+            written.append(str(path))
+    return written
 
 
 def _bytes(limit) -> int:
@@ -167,6 +187,7 @@ class CourseSpawner(SimpleLocalProcessSpawner):
             copied = copy_missing(Path(self.course_root) / part, home / part)
             if copied:
                 self.log.info("%s: copied %d course files into %s", self.user.name, len(copied), home / part)
+        quiet_lab(home)
         result = await super().start()
         limits = Limits.create(self._group_name(), _bytes(self.mem_limit) if self.mem_limit else None,
                                self.cpu_limit or None)

@@ -88,8 +88,8 @@ c.Spawner.cmd = [str(venv / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
 # No terminals (a learner's shell would run as the hub's account); JupyterLab refuses to run as
 # root (a container, a CI machine) unless told.
-# No news pop-up (a room of learners need not be asked about Jupyter's news feed).
-c.Spawner.args = ["--ServerApp.terminals_enabled=False", "--LabApp.news_url=None"] + \
+# (The spawner's quiet_lab settings keep JupyterLab from asking each learner about its news feed.)
+c.Spawner.args = ["--ServerApp.terminals_enabled=False"] + \
     (["--allow-root"] if os.geteuid() == 0 else [])
 c.Spawner.mem_limit = os.environ.get("LRCOURSE_HUB_MEMORY", "1G")
 c.Spawner.cpu_limit = float(os.environ.get("LRCOURSE_HUB_CPUS", "1.0"))

@@ -9,6 +9,7 @@
 - ``-m load`` (needs `make hub-env`): 30 simulated learners in one minute (benchmarks/bench_hub.py).
 """
 
+import json
 import os
 import random
 import shutil
@@ -40,6 +41,19 @@ def test_the_copy_of_the_course_never_overwrites_a_learners_file(tmp_path):
     assert copy_missing(source, target) == ["sub/b.ipynb"]                  # only what is missing
     assert (target / "a.ipynb").read_text() == "the learner's work"
     assert not (target / ".ipynb_checkpoints").exists()
+
+
+def test_learners_are_not_asked_about_jupyters_news_and_keep_their_own_settings(tmp_path):
+    pytest.importorskip("jupyterhub")
+    from course_spawner import quiet_lab
+
+    written = quiet_lab(tmp_path / "ada")
+    path = tmp_path / "ada/.jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    assert written == [str(path)]
+    assert json.loads(path.read_text()) == {"fetchNews": "false", "checkForUpdates": False}
+    path.write_text('{"fetchNews": "true"}')                    # the learner changed it in Settings
+    assert quiet_lab(tmp_path / "ada") == []
+    assert json.loads(path.read_text()) == {"fetchNews": "true"}
 
 
 def test_memory_limits_read_as_jupyterhub_writes_them():
@@ -154,6 +168,9 @@ def test_a_learner_logs_in_gets_the_course_and_ctrl_c_stops_everything(tmp_path)
                                            " && [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
                                            ".some(e => /\\| Idle/.test(e.textContent))", timeout=180_000)
                     assert "00_start_here" in page.url
+                    page.wait_for_timeout(3000)       # the news question, when asked, comes as a toast
+                    toasts = page.locator(".Toastify__toast").all_inner_texts()
+                    assert not any("news" in t.lower() for t in toasts), toasts
                     shots = ROOT / "test-artifacts" / "hub"
                     shots.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(shots / "00_in_the_hub.png"))

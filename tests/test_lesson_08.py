@@ -168,3 +168,40 @@ def test_lesson_source_keeps_controls_seeds_and_computed_verdicts():
             statement = line + code.split(line, 1)[1][:400]
             assert "{" in statement or " if " in statement, line    # wording chosen in code, not typed
     assert "warmup(S.constant(lr), warm, start_factor=1 / k)" in code  # the convention of exercise 08.2
+
+
+def cnn(seed):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 6, 3, padding=1), torch.nn.Tanh(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(24, 10))
+
+
+def test_side_by_side_layers_compute_what_each_model_computes():
+    from lrcourse.training import _SequentialStack
+    models = [cnn(s) for s in range(3)]
+    params = {k: torch.stack([dict(m.named_parameters())[k] for m in models]) for k, _ in models[0].named_parameters()}
+    x = torch.randn(3, 5, 1, 8, 8)
+    out = _SequentialStack.of(models[0])(params, x)
+    assert out.shape == (3, 5, 10)
+    for i, m in enumerate(models):
+        torch.testing.assert_close(out[i], m(x[i]), rtol=1e-5, atol=1e-6)
+    assert _SequentialStack.of(net(0)) is not None                       # an MLP takes the same path
+    odd = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.0), torch.nn.Linear(4, 2))
+    assert _SequentialStack.of(odd) is None                              # anything else: vmap
+    with pytest.raises(ValueError, match="needs images"):
+        _SequentialStack.of(models[0])(params, torch.randn(3, 5, 64))
+
+
+def test_fit_many_trains_a_cnn_as_fit_does():
+    (Xt, yt), (Xv, yv) = T.digits(image=True)
+    train, val = (Xt[:128], yt[:128]), (Xv[:64], yv[:64])
+    a, b = cnn(5), cnn(5)
+    h = T.fit(a, train, val, torch.optim.Adam(a.parameters(), lr=1e-2), epochs=2, batch_size=32, seed=4,
+              progress=False, device="cpu")
+    runs = T.fit_many([cnn(9), b], [1, 4], train, val, torch.optim.Adam(list(b.parameters()), lr=1e-2), epochs=2,
+                      batch_size=32, progress=False, device="cpu")
+    np.testing.assert_allclose(runs.val_loss[:, 1], h.column("val_loss"), rtol=1e-4)
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)

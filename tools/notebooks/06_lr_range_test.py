@@ -391,16 +391,13 @@ the initial weights that seed's test started from, all rules with the same minib
 ("code", r"""
 EPOCHS, CHANCE = 3, 0.1                     # ten classes of about equal size: guessing gets 0.1
 cnn_picks = np.array([[t.suggest(r) for r in RULES] for t in cnn_tests])     # (seed, rule)
-acc = np.full(cnn_picks.shape, np.nan)
-with progress(total=acc.size, desc=f"training {acc.size} CNNs ({len(CNN_SEEDS)} seeds × {len(RULES)} rules)") as bar:
-    for i, (s, init) in enumerate(zip(CNN_SEEDS, inits)):
-        for j, lr in enumerate(cnn_picks[i]):
-            model = copy.deepcopy(init)             # the weights the range test started from
-            hist = T.fit(model, (Xt, yt), (Xv, yv), torch.optim.Adam(model.parameters(), lr=float(lr)),
-                         epochs=EPOCHS, batch_size=32, seed=int(s))
-            if hist.diverged_at < 0:
-                acc[i, j] = hist.epochs[-1]["val_acc"]
-            bar.update()
+# One copy of each seed's initial weights per rule, each with its own rate (a parameter group);
+# fit_many trains them side by side, each exactly as T.fit would, seed s fixing the minibatch order.
+models = [copy.deepcopy(init) for init in inits for _ in RULES]
+groups = [{"params": m.parameters(), "lr": float(lr)} for m, lr in zip(models, cnn_picks.ravel())]
+runs = T.fit_many(models, np.repeat(CNN_SEEDS, len(RULES)), (Xt, yt), (Xv, yv), torch.optim.Adam(groups),
+                  epochs=EPOCHS, batch_size=32, val_every=EPOCHS)     # a bar over the epochs of all of them
+acc = runs.last("val_acc", cnn_picks.shape)  # NaN where a run diverged
 at_chance = ~(acc > 2 * CHANCE)             # at most twice chance, or diverged
 
 print(f"{'seed':>5} " + " ".join(f"{r + ': η, val acc':>24}" for r in RULES))
