@@ -272,6 +272,37 @@ def hub_memory(pid: int) -> int:
     return total
 
 
+def _kind(p) -> str:
+    line = " ".join(p.cmdline())
+    if "ipykernel" in line:
+        return "kernels"
+    if "jupyterhub-singleuser" in line:
+        return "servers"
+    if "configurable-http-proxy" in line or p.name() == "node":
+        return "proxy"
+    return "hub"
+
+
+def cpu_seconds(pid: int) -> dict:
+    """CPU seconds (user + system) used so far by the hub's processes, by kind: the hub (with the
+    idle culler), the proxy, the learners' servers and their kernels (a server's reaped kernels
+    count as kernels: their time is in the server's children times)."""
+    out = {"hub": 0.0, "proxy": 0.0, "servers": 0.0, "kernels": 0.0}
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return out
+    for p in procs:
+        try:
+            t, kind = p.cpu_times(), _kind(p)
+        except psutil.Error:
+            continue
+        out[kind] += t.user + t.system
+        if kind == "servers":
+            out["kernels"] += t.children_user + t.children_system
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def start_hub(state: Path, port: int, password: str, log):
     """`make hub`'s command with a private state folder and port; returns the process."""
     command = subprocess.run(["make", "-s", "--no-print-directory", "hub-command", f"HUB_PORT={port}"], cwd=ROOT,
@@ -343,6 +374,7 @@ def workshop(n: int, port: int, seed: int = 0, step_timeout: float = 600.0, spre
             if t.is_alive() and o.failure is None:
                 o.failure = "did not finish in time"
         elapsed = time.monotonic() - t0
+        cpu = cpu_seconds(proc.pid)
         clean = stop_hub(proc)
         log.close()
         log_tail = (Path(tmp) / "hub.log").read_text()[-3000:]
@@ -352,6 +384,7 @@ def workshop(n: int, port: int, seed: int = 0, step_timeout: float = 600.0, spre
             "ready_p50_s": round(percentile(ready, 50), 2), "ready_p95_s": round(percentile(ready, 95), 2),
             "slider_p50_ms": round(percentile(events, 50), 1), "slider_p95_ms": round(percentile(events, 95), 1),
             "slider_events": len(events), "peak_memory_gb": round(peak / 2**30, 2), "stopped_cleanly": clean,
+            "cpu_s": cpu,
             "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()), "hub_log_tail": log_tail}
 
 
@@ -374,6 +407,8 @@ def main(argv=None) -> int:
         print(f"{n:>3} {row['ready_p50_s']:>11} {row['ready_p95_s']:>7} {row['slider_p50_ms']:>14} "
               f"{row['slider_p95_ms']:>7} {row['slider_events']:>7} {row['peak_memory_gb']:>8} "
               f"{len(row['failures']):>8} {row['elapsed_s']:>6}", flush=True)
+        print(f"     CPU seconds: {row['cpu_s']} (per learner: "
+              f"{sum(row['cpu_s'].values()) / n:.1f})", flush=True)
         for f in row["failures"][:5]:
             print("     ", f)
     if args.json:

@@ -5,7 +5,9 @@
 Each lesson is executed top to bottom in a fresh kernel (as nbval does), first alone, then two
 at a time (two kernels running the same lesson at once, as two learners on one machine).
 Reported per lesson: the wall time alone, the wall time of each of the pair, and their ratio,
-plus any text written to stderr or any warning in the outputs (there should be none). The
+plus any text written to stderr or any warning in the outputs (there should be none); then
+(unless ``--only`` or ``--pairs-only``) each exercise with every answer written (the solved
+copies in solutions/, made by ``make exercises``) and the whole course's time alone. The
 dashboards' slider events are timed by benchmarks/bench_dashboards.py.
 
 ``--threads N`` sets LRCOURSE_THREADS (and OMP_NUM_THREADS) for the kernels: the course's
@@ -104,6 +106,16 @@ def main(argv=None) -> int:
               flush=True)
     if not args.pairs_only:
         print(f"all lessons alone: {total_alone:.1f} s")
+    if not args.pairs_only and not args.only:
+        # The exercises as a learner ends them: every answer written, every check run (the
+        # instructor's solved copies; a fresh exercise stops at its first unanswered check).
+        exercises = 0.0
+        for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+            seconds, noise = run_one(path, env)
+            exercises += seconds
+            print(f"{'exercise ' + path.name:<40} {seconds:8.1f}{'':>23}   "
+                  f"{'clean' if not noise else 'STDERR/WARNINGS: ' + repr(noise)[:150]}", flush=True)
+        print(f"all exercises, solved: {exercises:.1f} s; the whole course: {total_alone + exercises:.1f} s")
     if ratios:
         print(f"two at once / alone: median {statistics.median(ratios):.2f}, worst {max(ratios):.2f}")
     print(f"load average {load()}")

@@ -14,7 +14,7 @@ from . import threads
 
 threads._apply_on_import()     # one compute thread per kernel unless asked otherwise (see threads.py)
 
-from . import landscapes, schedules, sweeps, theory  # noqa: E402
+from . import datasets, landscapes, schedules, sweeps, theory  # noqa: E402
 from .optimizers import GD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop  # noqa: E402
 from .run import Run, run  # noqa: E402
 
@@ -36,4 +36,5 @@ __all__ = [
     "sweeps",
     "theory",
     "threads",
+    "datasets",
 ]

@@ -257,12 +257,31 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
     Xva, yva = (t.to(device) for t in val)
     n, N = len(models), len(Xtr)
 
-    def stacked():
-        return {k: torch.stack([p[k] for p in members]) for k in names}
+    # The members' parameters live side by side in one tensor per name (each model's parameter
+    # becomes a view of its row, so the optimizer's in-place updates land there); autograd sees
+    # the stacked tensors, and their gradients' rows are handed back as the models' gradients.
+    stack = {k: torch.stack([p[k].detach() for p in members]).requires_grad_() for k in names}
+    with torch.no_grad():
+        for i, p in enumerate(members):
+            for k in names:
+                p[k].data = stack[k].data[i]
 
+    def stacked():
+        return stack
+
+    def hand_back_gradients():
+        for k in names:
+            grad = stack[k].grad
+            for i, p in enumerate(members):
+                p[k].grad = grad[i]
+            stack[k].grad = None
+
+    if loss_fn is torch.nn.functional.cross_entropy:
+        per_member = _cross_entropy       # one call on all members' rows, as vmap(loss_fn) computes
+    else:
+        per_member = vmap(loss_fn)
     side_by_side = _SequentialStack.of(template)
     if side_by_side is not None:          # grouped convolutions and batched matrix products
-        per_member = vmap(loss_fn)
 
         def train_losses(params, x, y):
             return per_member(side_by_side(params, x), y)
@@ -305,6 +324,7 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
             if not alive.any():
                 break
             losses[alive.to(device)].sum().backward()
+            hand_back_gradients()
             for opt in optimizers:
                 opt.step()
             running += torch.where(alive, values, 0.0) * idx.shape[1]
@@ -322,13 +342,18 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
             for j in range(0, len(Xva), 512):
                 out = outputs(params, Xva[j:j + 512])
                 yb = yva[j:j + 512]
-                val_loss += vmap(loss_fn, in_dims=(0, None))(out, yb).double().cpu() * len(yb)
+                val_loss += per_member(out, yb.expand(n, *yb.shape)).double().cpu() * len(yb)
                 correct += (out.argmax(-1) == yb).sum(-1).double().cpu()
         rows["val_loss"].append(np.where(dead, np.inf, (val_loss / len(Xva)).numpy()))
         rows["val_acc"].append(np.where(dead, np.nan, (correct / len(Xva)).numpy()))
         if dead.all():
             break
     bar.close()
+    with torch.no_grad():                 # each model gets its own memory back
+        for p in members:
+            for k in names:
+                p[k].data = p[k].data.clone()
+                p[k].grad = None if p[k].grad is None else p[k].grad.clone()
     return Runs(**{k: np.array(v) for k, v in rows.items()}, diverged_at=diverged_at, lrs=lrs)
 
 
@@ -452,15 +477,14 @@ def digits(val_fraction: float = 0.25, seed: int = 0, image: bool = False):
     """scikit-learn's bundled 8×8 handwritten digits (1797 images, no download), scaled to
     [0, 1], split with a seeded shuffle: ((X_train, y_train), (X_val, y_val)) as tensors;
     ``image=True`` gives shape (N, 1, 8, 8) for a CNN instead of (N, 64)."""
-    from sklearn.datasets import load_digits
-
+    from .datasets import digits as _digits
     from .search import train_val_split
 
-    data = load_digits()
-    X = data.data.astype(np.float32) / 16.0
+    X, y = _digits()
+    X = X.astype(np.float32)
     if image:
         X = X.reshape(-1, 1, 8, 8)
-    Xtr, ytr, Xva, yva = train_val_split(X, data.target, val_fraction, seed)
+    Xtr, ytr, Xva, yva = train_val_split(X, y, val_fraction, seed)
     t = lambda a, dtype: torch.tensor(a, dtype=dtype)
     return (t(Xtr, torch.float32), t(ytr, torch.long)), (t(Xva, torch.float32), t(yva, torch.long))
 

@@ -13,7 +13,7 @@ import pytest
 import lrcourse as lrc
 
 FROZEN_ALL = ["GD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW",
-              "run", "Run", "landscapes", "schedules", "sweeps", "theory", "threads"]
+              "run", "Run", "landscapes", "schedules", "sweeps", "theory", "threads", "datasets"]
 
 
 def test_all_is_frozen():
@@ -23,8 +23,23 @@ def test_all_is_frozen():
         assert hasattr(lrc, name)
 
 
+def test_digits_are_scikit_learns_digits_read_without_importing_it():
+    code = ("import sys, lrcourse as lrc; X, y = lrc.datasets.digits(); "
+            "print(X.shape, y.shape, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["(1797,", "64)", "(1797,)", "False"]
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    X, y = lrc.datasets.digits()
+    np.testing.assert_array_equal(X, data.data / 16.0)
+    np.testing.assert_array_equal(y, data.target)
+    X[0, 0] = 99.0                                             # a fresh copy each call
+    assert lrc.datasets.digits()[0][0, 0] == 0.0
+
+
 def test_import_is_light():
-    code = ("import sys, lrcourse; heavy = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'scipy') "
+    code = ("import sys, lrcourse; heavy = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'scipy', 'sklearn') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

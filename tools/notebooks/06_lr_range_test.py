@@ -23,10 +23,8 @@ import lrcourse as lrc
 from lrcourse import lr_finder as F, plotting, training as T, widgets
 from lrcourse.search import train_val_split
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
-from sklearn.datasets import load_digits
 
-digits = load_digits()
-X, y = digits.data / 16.0, digits.target
+X, y = lrc.datasets.digits()            # pixels scaled to [0, 1], labels 0-9
 Xtr, ytr, Xva, yva = train_val_split(X, y, 0.25, seed=0)        # one fixed split
 print(f"{len(X)} images of 8×8 pixels, {len(np.unique(y))} classes (bundled with scikit-learn): "
       f"{len(Xtr)} to train on, {len(Xva)} to validate on")

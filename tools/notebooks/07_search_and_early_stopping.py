@@ -18,10 +18,9 @@ import torch
 import lrcourse as lrc
 from lrcourse import plotting, search, training as T, widgets
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
-from sklearn.datasets import load_digits
 
-digits = load_digits()
-Xtr, ytr, Xva, yva, Xte, yte = search.train_val_test_split(digits.data / 16.0, digits.target, 0.2, 0.2, seed=0)
+X, y = lrc.datasets.digits()            # pixels scaled to [0, 1], labels 0-9
+Xtr, ytr, Xva, yva, Xte, yte = search.train_val_test_split(X, y, 0.2, 0.2, seed=0)
 print(f"{len(Xtr)} training, {len(Xva)} validation and {len(Xte)} test images (8 × 8 pixels, 10 digits)")
 """),
 ("md", r"""
