@@ -142,8 +142,15 @@ PROXY     := deploy/node_modules/.bin/configurable-http-proxy
 HUB_NOTE  := Installing the hub environment in $(HUB_VENV): the learner packages plus JupyterHub and its idle culler. About 1.6 GB; the first time takes a few minutes.
 HUB_CMD    = LRCOURSE_HUB_IP=$(HUB_IP) LRCOURSE_HUB_PORT=$(HUB_PORT) $(HUB_VENV)/bin/jupyterhub -f deploy/jupyterhub_config.py
 
+# Every learner's server imports jsonschema's format checkers, and one of them, rfc3987-syntax
+# (an optional extra of jsonschema that jupyter-events asks for), builds about 35 parsers when
+# imported: about 2.8 s of CPU per server start on a 2-core machine, half of all that a server
+# costs, times 30 learners logging in at once (jupyter-server issue 1559). No Jupyter schema uses
+# the formats it checks ("iri", "iri-reference"), and jsonschema skips them when it is missing,
+# so the hub's environment goes without it. (`pip check` will name it as missing.)
 $(HUB_STAMP): pyproject.toml constraints.txt $(LOCK)
 	$(call venv_install,$(HUB_VENV),lab$(comma)hub,$(HUB_NOTE))
+	$(HUB_VENV)/bin/python -m pip uninstall --quiet --yes rfc3987-syntax
 
 $(PROXY): deploy/package.json deploy/package-lock.json
 	@command -v npm >/dev/null || { echo "make hub needs Node.js and npm for JupyterHub's proxy (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; }

@@ -15,8 +15,10 @@ N simulated learners arrive within the same minute (N = 1: at once). Each one:
    update on the kernel's iopub channel) is one **slider event**;
 4. runs the first check of exercise 01 in a new kernel and expects its one-line answer.
 
-Reported per N: login → kernel ready p50/p95, slider event p50/p95, the hub's whole process
-tree's memory at its peak (learners' servers and kernels included), failures (with reasons).
+Reported per N: login → kernel ready p50/p95, slider event p50/p95 (all events, and those after
+the last learner's kernel was ready: the room once everybody is in), the hub's whole process
+tree's memory at its peak (learners' servers and kernels included), CPU seconds by kind of
+process (hub, proxy, servers, kernels), failures (with reasons).
 Each learner's steps are bounded in time, and so is the whole run.
 """
 
@@ -63,7 +65,9 @@ def percentile(values, q):
 class Outcome:
     name: str
     ready_s: float | None = None
+    ready_at: float | None = None          # time.monotonic() when the lesson's kernel was ready
     slider_ms: list = field(default_factory=list)
+    slider_at: list = field(default_factory=list)   # time.monotonic() at the start of each event
     failure: str | None = None
 
 
@@ -221,7 +225,8 @@ def learner_run(base: str, name: str, password: str, delay: float, rng: random.R
         kernel_id = learner.login_and_start(step_timeout)
         kernel = Kernel(learner, kernel_id)
         kernel.wait_ready(step_timeout)
-        out.ready_s = time.monotonic() - t0
+        out.ready_at = time.monotonic()
+        out.ready_s = out.ready_at - t0
         for code in code_cells(ROOT / LESSON):
             r = kernel.execute(code, timeout=step_timeout)
             if r["status"] != "ok":
@@ -233,6 +238,7 @@ def learner_run(base: str, name: str, password: str, delay: float, rng: random.R
         values = [float(v) for v in values]
         for i in range(SLIDER_MOVES):
             time.sleep(max(0.0, rng.uniform(0.7, 1.3)))               # a learner's pace, with jitter
+            out.slider_at.append(time.monotonic())
             out.slider_ms.append(1e3 * kernel.move(slider_id, image_id, values[i % len(values)]))
         kernel.close()
         kernel = None
@@ -380,10 +386,16 @@ def workshop(n: int, port: int, seed: int = 0, step_timeout: float = 600.0, spre
         log_tail = (Path(tmp) / "hub.log").read_text()[-3000:]
     ready = [o.ready_s for o in outcomes if o.ready_s is not None]
     events = [ms for o in outcomes for ms in o.slider_ms]
+    # The arrival: until the last learner's kernel is ready, others' servers start and their
+    # lessons run; after it, the room works at its own pace (what a workshop sees after its first minutes).
+    arrived = max((o.ready_at for o in outcomes if o.ready_at is not None), default=0.0)
+    settled = [ms for o in outcomes for at, ms in zip(o.slider_at, o.slider_ms) if at >= arrived]
     return {"learners": n, "elapsed_s": round(elapsed, 1), "failures": [f"{o.name}: {o.failure}" for o in outcomes if o.failure],
             "ready_p50_s": round(percentile(ready, 50), 2), "ready_p95_s": round(percentile(ready, 95), 2),
             "slider_p50_ms": round(percentile(events, 50), 1), "slider_p95_ms": round(percentile(events, 95), 1),
-            "slider_events": len(events), "peak_memory_gb": round(peak / 2**30, 2), "stopped_cleanly": clean,
+            "slider_events": len(events), "settled_events": len(settled),
+            "settled_p50_ms": round(percentile(settled, 50), 1) if settled else None,
+            "settled_p95_ms": round(percentile(settled, 95), 1) if settled else None, "peak_memory_gb": round(peak / 2**30, 2), "stopped_cleanly": clean,
             "cpu_s": cpu,
             "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()), "hub_log_tail": log_tail}
 
@@ -407,6 +419,8 @@ def main(argv=None) -> int:
         print(f"{n:>3} {row['ready_p50_s']:>11} {row['ready_p95_s']:>7} {row['slider_p50_ms']:>14} "
               f"{row['slider_p95_ms']:>7} {row['slider_events']:>7} {row['peak_memory_gb']:>8} "
               f"{len(row['failures']):>8} {row['elapsed_s']:>6}", flush=True)
+        print(f"     after the last learner was in: {row['settled_events']} slider events, p50 "
+              f"{row['settled_p50_ms']} ms, p95 {row['settled_p95_ms']} ms")
         print(f"     CPU seconds: {row['cpu_s']} (per learner: "
               f"{sum(row['cpu_s'].values()) / n:.1f})", flush=True)
         for f in row["failures"][:5]:

@@ -10,6 +10,8 @@ plus any text written to stderr or any warning in the outputs (there should be n
 copies in solutions/, made by ``make exercises``) and the whole course's time alone. The
 dashboards' slider events are timed by benchmarks/bench_dashboards.py.
 
+``--busy N`` keeps N other jobs busy (a core each, each in its own session, as separate programs;
+``--busy-together``: in one session) the whole time: the busy-machine column.
 ``--threads N`` sets LRCOURSE_THREADS (and OMP_NUM_THREADS) for the kernels: the course's
 default is 1; ``--threads 2`` on a 2-core machine reproduces the old behaviour (a thread per
 core), for a before/after table. A shared machine's load inflates every number: the report
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +73,18 @@ def run_pair(path: Path, env: dict) -> list[float]:
         os.environ.update(saved)
 
 
+def start_busy(n: int, apart: bool = True) -> list:
+    """``n`` other jobs that keep a core busy each (pure-Python loops).
+
+    Linux shares the CPU between sessions (autogroups) and control groups before it shares it
+    between their processes, and Jupyter starts every kernel in a session of its own. So jobs
+    ``apart`` (each in its own session, like separate programs: the hardest case for the kernel)
+    take 4/5 of the machine from one kernel, while the same jobs in one session (one program with
+    4 workers, e.g. ``make -j4``) weigh as much as the kernel alone."""
+    code = "while True:\n    sum(i * i for i in range(10_000))"
+    return [subprocess.Popen([sys.executable, "-c", code], start_new_session=apart) for _ in range(n)]
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -80,15 +95,34 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="LRCOURSE_THREADS for the kernels (default 1)")
     parser.add_argument("--pairs-only", action="store_true", help="skip the runs alone")
     parser.add_argument("--alone-only", action="store_true", help="skip the runs two at a time")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="run this many other busy jobs the whole time (a shared, loaded machine)")
+    parser.add_argument("--busy-together", action="store_true",
+                        help="the busy jobs share one session (one program with several workers)")
     args = parser.parse_args(argv)
+    if args.busy < 0:
+        parser.error(f"--busy must be 0 or more, got {args.busy}")
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
+    busy = start_busy(args.busy, apart=not args.busy_together)
+    try:
+        return _report(args)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+
+
+def _report(args) -> int:
     env = {"LRCOURSE_THREADS": str(args.threads)}
     env.update({k: str(args.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     if args.only:
         paths = [p for p in paths if p.name[:2] in args.only]
-    print(f"load average {load()}, {os.cpu_count()} CPUs, LRCOURSE_THREADS={args.threads}")
+    if args.busy:
+        time.sleep(60)                # let the load average see the other jobs
+    print(f"load average {load()}, {os.cpu_count()} CPUs, LRCOURSE_THREADS={args.threads}, {args.busy} other busy jobs"
+          + (" in one session" if args.busy and args.busy_together else " each in its own session" if args.busy else ""))
     print(f"{'notebook':<40} {'alone s':>8} {'two at once s':>15} {'ratio':>6}   outputs")
     total_alone, ratios = 0.0, []
     for path in paths:

@@ -210,8 +210,11 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
              loss_fn=None, val_every: int = 1, device=None, progress: bool = True) -> Runs:
     """Train several models of one architecture side by side: the same as one ``fit`` per model.
 
-    The models' parameters are stacked at every step and ``torch.func.vmap`` runs all of them
-    in one call, so n small models cost far less than n calls of ``fit``. Each model keeps its
+    The models' parameters are kept side by side in one tensor per parameter name (each model's
+    parameters become views of their rows for the time of the call), and all models run in one
+    call: an ``nn.Sequential`` of Conv2d / Linear / ReLU / Tanh / MaxPool2d / Flatten layers as
+    grouped convolutions and batched matrix products, any other model through
+    ``torch.func.vmap``. So n small models cost far less than n calls of ``fit``. Each model keeps its
     own parameters (trained in place) and sees the training set in its own order, shuffled
     with its seed. ``optimizer`` is one ``torch.optim`` optimizer over all the models'
     parameters, in any parameter groups (one rate per model, per layer, ...), or a list of
