@@ -151,7 +151,9 @@ def test_lesson_takes_every_seed_from_sweeps_seeds_and_uses_enough_of_them():
     assert "manual_seed(0)" not in code and "default_rng(0)" not in code
     assert "torch.manual_seed(int(seed))" in code              # the CNN's weights come from a seed
     # the CNN rules are trained once per seed, from that seed's initial weights
-    assert re.search(r"for i, \(s, init\) in enumerate\(zip\(CNN_SEEDS, inits\)\)", code)
+    # (a copy of each seed's initial weights per rule, minibatch order from that seed)
+    assert "[copy.deepcopy(init) for init in inits for _ in RULES]" in code
+    assert "np.repeat(CNN_SEEDS, len(RULES))" in code
     # the softmax rules are compared with a whole sweep over η, not only with each other
     assert "GRID" in code and "rule_loss" in code and "grid_loss" in code
 
