@@ -10,6 +10,7 @@ each notebook, runs all cells from the Run menu, and checks that no output is an
 every widget rendered (no "Loading widget", no "Error displaying widget"), and that pressing →
 on one slider of every dashboard changes its plot. The time from the key press to the new
 image is recorded per dashboard. Screenshots and timings go to test-artifacts/browser/.
+A lesson that passes here is not executed a second time by nbval in the same run (conftest.py).
 
 tests/test_learner_lab.py follows a learner further: the first page, an exercise link, the
 exercise's first check. Both use ``make_lab`` below.
