@@ -269,9 +269,6 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
             for k in names:
                 p[k].data = stack[k].data[i]
 
-    def stacked():
-        return stack
-
     def hand_back_gradients():
         for k in names:
             grad = stack[k].grad
@@ -318,7 +315,7 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
                     group["lr"] = rate * b / base[0]
             for opt in optimizers:
                 opt.zero_grad()
-            losses = train_losses(stacked(), Xtr[idx], ytr[idx])
+            losses = train_losses(stack, Xtr[idx], ytr[idx])
             values = losses.detach().double().cpu()
             lrs.append(groups[0]["lr"])
             bad = (~torch.isfinite(values)).numpy() & (diverged_at < 0)
@@ -340,10 +337,9 @@ def fit_many(models, seeds, train, val, optimizer, schedule=None, epochs: int = 
             rows["val_acc"].append(np.full(n, np.nan))
             continue
         with torch.no_grad():
-            params = stacked()
             val_loss, correct = torch.zeros(n, dtype=torch.float64), torch.zeros(n, dtype=torch.float64)
             for j in range(0, len(Xva), 512):
-                out = outputs(params, Xva[j:j + 512])
+                out = outputs(stack, Xva[j:j + 512])
                 yb = yva[j:j + 512]
                 val_loss += per_member(out, yb.expand(n, *yb.shape)).double().cpu() * len(yb)
                 correct += (out.argmax(-1) == yb).sum(-1).double().cpu()
