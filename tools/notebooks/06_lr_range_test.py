@@ -390,7 +390,8 @@ the initial weights that seed's test started from, all rules with the same minib
 EPOCHS, CHANCE = 3, 0.1                     # ten classes of about equal size: guessing gets 0.1
 cnn_picks = np.array([[t.suggest(r) for r in RULES] for t in cnn_tests])     # (seed, rule)
 # One copy of each seed's initial weights per rule, each with its own rate (a parameter group);
-# fit_many trains them side by side, each exactly as T.fit would, seed s fixing the minibatch order.
+# fit_many trains them side by side, each as T.fit would (seed s fixing the minibatch order); the
+# last bits of a float round differently there and can grow over training, so a run may differ a little.
 models = [copy.deepcopy(init) for init in inits for _ in RULES]
 groups = [{"params": m.parameters(), "lr": float(lr)} for m, lr in zip(models, cnn_picks.ravel())]
 runs = T.fit_many(models, np.repeat(CNN_SEEDS, len(RULES)), (Xt, yt), (Xv, yv), torch.optim.Adam(groups),
