@@ -11,6 +11,7 @@
 #   make exercises                            regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
 #   make grade SUBMISSIONS=dir|zip [OUT=dir]  grade submissions in a sandbox (bubblewrap) into OUT (default grading-output)
 #   make bundle                               dist/lrcourse-student.zip: no solutions, no hidden tests
+#   make site         the course website in build/site/html (tools/website.py); make test-site checks it in Chromium
 #   make bench                                benchmarks/bench_core.py
 #   make lock         re-resolve requirements/lab-lock.txt, check it against a fresh learner environment
 #   make lab-command  print the JupyterLab command line make lab runs (see LAB_CMD below)
@@ -43,9 +44,9 @@ lab_cmd = $(1)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url
 LAB_CMD = $(strip $(call lab_cmd,$(BIN)))
 comma := ,
 LEARNER_NOTE := Installing the learner environment in $(VENV): JupyterLab, ipywidgets, PyTorch (CPU build), numpy, matplotlib, scikit-learn. About 1.5 GB; the first time takes a few minutes (pip shows its progress).
-DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader, Playwright and JupyterHub. About 1.8 GB; the first time takes a few minutes.
+DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader, Playwright, JupyterHub and Sphinx (for the website). About 1.8 GB; the first time takes a few minutes.
 
-.PHONY: lab env dev-env test instructor bench exercises grade bundle lock lab-command clean-env hub hub-env hub-command test-hub
+.PHONY: lab env dev-env test instructor site test-site bench exercises grade bundle lock lab-command clean-env hub hub-env hub-command test-hub
 # Both environments' editable installs write lrcourse.egg-info in this folder: never run two
 # recipes at once, even under make -j.
 .NOTPARALLEL:
@@ -81,7 +82,7 @@ $(STAMP): pyproject.toml constraints.txt $(LOCK)
 	$(call venv_install,$(VENV),lab,$(LEARNER_NOTE))
 
 $(DEV_STAMP): pyproject.toml constraints.txt $(LOCK)
-	$(call venv_install,$(DEV_VENV),lab$(comma)test$(comma)instructor$(comma)browser$(comma)hub,$(DEV_NOTE))
+	$(call venv_install,$(DEV_VENV),lab$(comma)test$(comma)instructor$(comma)browser$(comma)hub$(comma)site,$(DEV_NOTE))
 
 lab: $(STAMP)
 	$(LAB_CMD)
@@ -94,6 +95,15 @@ instructor: $(DEV_STAMP)
 
 test: $(STAMP) $(DEV_STAMP)
 	$(DEV_BIN)/python -m pytest --nbval-lax --nbval-current-env $(PYTEST_ARGS)
+
+# The course website (tools/website.py): each lesson executed once (reused while unchanged),
+# dashboards frozen at their default settings, Sphinx with myst-nb into build/site/html.
+site: $(DEV_STAMP)
+	$(DEV_BIN)/python tools/website.py
+
+# Every page of that site in headless Chromium (builds it first when missing).
+test-site: $(DEV_STAMP)
+	$(DEV_BIN)/python -m pytest -m site tests/test_site.py $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
 	$(DEV_BIN)/python benchmarks/bench_core.py

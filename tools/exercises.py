@@ -16,7 +16,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 from lrcourse.exercises import TASKS, answer  # noqa: E402
+from nb import insert_front_cells  # noqa: E402  (tools/nb.py: the Colab and Binder cells)
 
 HOW_TO = r"""
 **How this works.** Write your code where a function says `YOUR CODE HERE` (replace the
@@ -307,6 +309,7 @@ def build(name):
     nb.cells = cells
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i:03d}"
+    insert_front_cells(nb, f"exercises/{name}/{name}.ipynb")
     path = ROOT / "solutions" / name / f"{name}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(nbformat.writes(nb) + "\n")

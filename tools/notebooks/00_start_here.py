@@ -72,10 +72,18 @@ optimizers, schedules and one loop, `lrc.run`, that records a whole run. Here is
 gradient descent, w ← w − η·∇L(w), on the parabola L(w) = w²/2 for three rates.
 """),
 ("code", r"""
+import matplotlib.pyplot as plt
+from lrcourse import plotting
+
 parabola = lrc.landscapes.Parabola(curvature=1.0)
-for lr in [0.1, 1.5, 2.5]:
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
+for i, lr in enumerate([0.1, 1.5, 2.5]):
     result = lrc.run(parabola, lrc.GD(lr=lr), x0=[2.0], steps=30)
     print(f"η = {lr:>4}: {result.summary()}")
+    plotting.loss_curve(ax, result.losses, label=f"η = {lr}", **plotting.style(i, marker=True))
+ax.set_title("loss at each step (a curve stops where its run diverged)")
+plotting.legend(ax)
+plt.show()
 """),
 ("md", r"""
 One rate creeps, one overshoots but still settles, one blows up. Notebook 01 explains
