@@ -28,24 +28,67 @@ def _run(args, **kw):
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
 
 
-@pytest.fixture(scope="module")
-def dists(tmp_path_factory):
-    """(sdist, wheel), built by `python -m build` from a copy of the package's sources."""
-    pytest.importorskip("build", reason="the build package is missing (pip install -e '.[test]')")
-    tmp = tmp_path_factory.mktemp("dists")
-    source = tmp / "src"
-    source.mkdir()
+def prepare(folder: Path) -> dict:
+    """Build the sdist and the wheel from a copy of the sources (`python -m build`: the wheel is
+    built from the sdist), then install the wheel with the `lab` extra into a fresh virtual
+    environment. Writes and returns a report (prepare.json in ``folder``).
+
+    tests/conftest.py starts this in a separate process as soon as the tests are collected, so
+    the install (about a minute) runs beside the first tests instead of before its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    report = {"build_rc": None, "install_rc": None}
+    source = folder / "src"
     skip = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.egg-info")
     for name in SOURCES:
         path = ROOT / name
         (shutil.copytree(path, source / name, ignore=skip) if path.is_dir() else shutil.copy(path, source / name))
-    done = _run([sys.executable, "-m", "build", "--outdir", tmp / "dist", source])
-    output = done.stdout + done.stderr
-    if done.returncode != 0 and re.search(r"No matching distribution found for setuptools|Could not fetch", output):
+    done = _run([sys.executable, "-m", "build", "--outdir", folder / "dist", source])
+    report.update(build_rc=done.returncode, build_output=done.stdout + done.stderr)
+    if done.returncode == 0:
+        wheel = next((folder / "dist").glob("lrcourse-*.whl"))
+        venv = folder / "venv"
+        _run([sys.executable, "-m", "venv", venv])
+        python = venv / "bin" / "python"
+        torch = _run([python, ROOT / "tools" / "torch_source.py"]).stdout.split()
+        # --no-compile: the byte code of PyTorch's many modules would double the install's time here
+        done = _run([python, "-m", "pip", "install", "--quiet", "--no-compile", "-c", ROOT / "constraints.txt",
+                     "-c", ROOT / "requirements" / "lab-lock.txt", f"{wheel}[lab]", *torch])
+        report.update(install_rc=done.returncode, install_output=done.stdout[-2000:] + done.stderr[-3000:])
+    (folder / "prepare.json").write_text(json.dumps(report))
+    return report
+
+
+def start_in_background(folder: Path) -> subprocess.Popen:
+    """Run prepare(folder) in another process (tests/conftest.py calls this)."""
+    log = open(folder.parent / f"{folder.name}.log", "w")
+    return subprocess.Popen([sys.executable, __file__, str(folder)], stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def prepared(request, tmp_path_factory):
+    """(folder, report) of prepare(): the background run's when conftest started one, else now."""
+    pytest.importorskip("build", reason="the build package is missing (pip install -e '.[test]')")
+    started = getattr(request.config, "_lrcourse_install", None)
+    if started is not None:
+        process, folder = started
+        process.wait(timeout=1800)
+        report = json.loads((folder / "prepare.json").read_text())
+    else:
+        folder = tmp_path_factory.mktemp("install")
+        report = prepare(folder)
+    output = report.get("build_output", "")
+    if report["build_rc"] != 0 and re.search(r"No matching distribution found for setuptools|Could not fetch", output):
         pytest.skip("pip cannot fetch setuptools for the build here (no package index)")
-    assert done.returncode == 0, output[-3000:]
+    assert report["build_rc"] == 0, output[-3000:]
     assert not re.search(r"Deprecat", output), [line for line in output.splitlines() if "eprecat" in line][:5]
-    return next((tmp / "dist").glob("lrcourse-*.tar.gz")), next((tmp / "dist").glob("lrcourse-*.whl"))
+    return folder, report
+
+
+@pytest.fixture(scope="module")
+def dists(prepared):
+    folder, _ = prepared
+    return next((folder / "dist").glob("lrcourse-*.tar.gz")), next((folder / "dist").glob("lrcourse-*.whl"))
 
 
 def test_sdist_and_wheel_carry_the_lessons_the_exercises_and_the_command(dists):
@@ -94,16 +137,11 @@ print("".join(o.get("text", "") for o in nb.cells[-1].outputs))
 
 
 @pytest.mark.slow
-def test_the_wheel_in_a_fresh_environment_brings_the_course(dists, tmp_path):
+def test_the_wheel_in_a_fresh_environment_brings_the_course(prepared, dists, tmp_path):
+    folder, report = prepared
     sdist, wheel = dists
-    venv = tmp_path / "venv"
-    assert _run([sys.executable, "-m", "venv", venv]).returncode == 0
-    python, bin_dir = venv / "bin" / "python", venv / "bin"
-    torch = _run([python, ROOT / "tools" / "torch_source.py"]).stdout.split()
-    # --no-compile: the byte code of PyTorch's many modules would double the install's time here
-    done = _run([python, "-m", "pip", "install", "--quiet", "--no-compile", "-c", ROOT / "constraints.txt",
-                 "-c", ROOT / "requirements" / "lab-lock.txt", f"{wheel}[lab]", *torch])
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert report["install_rc"] == 0, report["install_output"]
+    python, bin_dir = folder / "venv" / "bin" / "python", folder / "venv" / "bin"
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     env.pop("PYTHONPATH", None)
     course = tmp_path / "my course"
@@ -144,3 +182,7 @@ def test_the_wheel_in_a_fresh_environment_brings_the_course(dists, tmp_path):
     only = _run([bin_dir / "lrcourse", "exercises", tmp_path / "from sdist"], env=env, cwd=tmp_path)
     assert only.returncode == 0 and f"Copied {len(EXERCISES)} notebook(s)" in only.stdout, only.stdout + only.stderr
     assert not (tmp_path / "from sdist" / "notebooks").exists()
+
+
+if __name__ == "__main__":
+    prepare(Path(sys.argv[1]))

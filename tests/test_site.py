@@ -91,6 +91,8 @@ def test_a_dashboard_is_frozen_into_its_picture_captions_and_settings():
         "t": ("HTMLModel", {"value": "24/24"}, None),
     })
     nb = _widget_notebook(state, ["root", "bar"])
+    nb.cells[0].outputs.insert(0, nbformat.v4.new_output("display_data", data={"text/plain": "\n"}))
+    nb.cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text="  \n"))
     frozen, dropped = tool.freeze_dashboards(nb, "../run.html")
     assert (frozen, dropped) == (1, 1)
     outputs = nb.cells[0].outputs

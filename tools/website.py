@@ -190,9 +190,18 @@ def frozen_html(parts: list, run_page: str) -> str:
     return "<div class=\"lrc-frozen\">" + note + "".join(blocks) + "</div>"
 
 
+def _blank(output) -> bool:
+    """An output that would show as an empty box: blank printed text, or a display whose only
+    content is blank plain text (what a finished progress bar or a cleared line leaves)."""
+    if output.get("output_type") == "stream":
+        return not "".join(output.get("text", "")).strip()
+    data = output.get("data")
+    return data is not None and set(data) == {"text/plain"} and not "".join(data["text/plain"]).strip()
+
+
 def freeze_dashboards(nb, run_page: str) -> tuple[int, int]:
-    """Replace every widget output of ``nb`` by its frozen HTML; drop progress bars and the
-    widget state. Returns (dashboards frozen, progress bars dropped)."""
+    """Replace every widget output of ``nb`` by its frozen HTML; drop progress bars, blank
+    outputs and the widget state. Returns (dashboards frozen, progress bars dropped)."""
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     frozen = dropped = 0
     for cell in nb.cells:
@@ -200,6 +209,8 @@ def freeze_dashboards(nb, run_page: str) -> tuple[int, int]:
             continue
         kept = []
         for output in cell.outputs:
+            if _blank(output):
+                continue
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is None:
                 kept.append(output)
