@@ -8,6 +8,7 @@
 #   make test         create .venv and .venv-dev if missing, run the whole test suite from
 #                     .venv-dev (the browser test starts JupyterLab from .venv, as make lab does)
 #   make instructor   JupyterLab from .venv-dev, with nbgrader's menu, same folder and first page
+#   make notebooks                            regenerate notebooks/ from tools/notebooks/*.py (py:percent)
 #   make exercises                            regenerate solutions/ from tools/exercises.py, exercises/ with nbgrader
 #   make grade SUBMISSIONS=dir|zip [OUT=dir]  grade submissions in a sandbox (bubblewrap) into OUT (default grading-output)
 #   make bundle                               dist/lrcourse-student.zip: no solutions, no hidden tests
@@ -46,7 +47,7 @@ comma := ,
 LEARNER_NOTE := Installing the learner environment in $(VENV): JupyterLab, ipywidgets, PyTorch (CPU build), numpy, matplotlib, scikit-learn. About 1.5 GB; the first time takes a few minutes (pip shows its progress).
 DEV_NOTE := Installing the developer environment in $(DEV_VENV): the learner packages plus pytest, nbgrader, Playwright, JupyterHub and Sphinx (for the website). About 1.8 GB; the first time takes a few minutes.
 
-.PHONY: lab env dev-env test instructor site test-site bench exercises grade bundle lock lab-command clean-env hub hub-env hub-command test-hub
+.PHONY: lab env dev-env test instructor notebooks site test-site bench exercises grade bundle lock lab-command clean-env hub hub-env hub-command test-hub
 # Both environments' editable installs write lrcourse.egg-info in this folder: never run two
 # recipes at once, even under make -j.
 .NOTPARALLEL:
@@ -107,6 +108,10 @@ test-site: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(DEV_BIN)/python benchmarks/bench_core.py
+
+# The lessons, notebooks/*.ipynb, from their sources tools/notebooks/*.py (jupytext's py:percent)
+notebooks: $(DEV_STAMP)
+	$(DEV_BIN)/python tools/build_notebooks.py
 
 exercises: $(DEV_STAMP)
 	$(DEV_BIN)/python tools/exercises.py

@@ -8,7 +8,7 @@ from pathlib import Path
 # tools/website.py copies this file into the build folder and says where the repository is.
 ROOT = Path(os.environ.get("LRCOURSE_ROOT", Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(ROOT / "tools"))
-from nb import BRANCH, repository  # noqa: E402
+from reach import BRANCH, repository  # noqa: E402
 
 project = "lrcourse"
 html_title = "Learning rates, from the first step to real networks"
@@ -28,6 +28,7 @@ myst_heading_anchors = 3
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
 html_css_files = ["lrcourse.css"]
+html_js_files = ["lrcourse.js"]
 html_copy_source = False        # the executed notebooks are large; the repository has the sources
 html_show_sourcelink = False
 html_theme_options = {
@@ -40,4 +41,7 @@ html_theme_options = {
                        "notebook_interface": "jupyterlab"},
     "home_page_in_toc": True,
     "show_navbar_depth": 1,
+    # No contents column on the right: the lessons' printed tables and verdicts need the width
+    # (the header's "Contents" menu still lists a page's sections).
+    "secondary_sidebar_items": [],
 }

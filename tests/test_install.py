@@ -38,6 +38,7 @@ def prepare(folder: Path) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     report = {"build_rc": None, "install_rc": None}
     source = folder / "src"
+    source.mkdir()
     skip = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.egg-info")
     for name in SOURCES:
         path = ROOT / name
@@ -73,7 +74,10 @@ def prepared(request, tmp_path_factory):
     if started is not None:
         process, folder = started
         process.wait(timeout=1800)
-        report = json.loads((folder / "prepare.json").read_text())
+        done = folder / "prepare.json"
+        log = folder.parent / f"{folder.name}.log"
+        assert done.is_file(), f"the background build failed:\n{log.read_text()[-3000:] if log.is_file() else ''}"
+        report = json.loads(done.read_text())
     else:
         folder = tmp_path_factory.mktemp("install")
         report = prepare(folder)

@@ -1,7 +1,6 @@
 """Lesson 06 (the LR range test): the library pieces its experiments rely on, the checker of
 exercise 06.2, and the shape of the lesson's experiments (seeds, verdicts)."""
 
-import ast
 import re
 import sys
 from pathlib import Path
@@ -10,14 +9,14 @@ import numpy as np
 import pytest
 
 from lrcourse import GD, exercises as E, lr_finder as F
+from lessons import lesson_cells  # noqa: E402  (tests/lessons.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tools" / "notebooks" / "06_lr_range_test.py"
 
 
 def lesson_code():
-    cells = ast.literal_eval(SOURCE.read_text().split("\nif __name__")[0].split("=", 1)[1].strip())
-    return "\n".join(cell[1] for cell in cells if cell[0] == "code")
+    return "\n".join(source for kind, source, _ in lesson_cells(SOURCE) if kind == "code")
 
 
 # --------------------------------------------------------------------------- library

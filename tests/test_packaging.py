@@ -466,7 +466,7 @@ def test_make_test_builds_both_environments_and_runs_pytest_from_the_developer_o
     (learner_install,) = _install_lines(out, learner)[1:]
     (dev_install,) = _install_lines(out, dev)[1:]
     assert "-e '.[lab]'" in learner_install
-    assert "-e '.[lab,test,instructor,browser,hub]'" in dev_install
+    assert "-e '.[lab,test,instructor,browser,hub,site]'" in dev_install
     assert f"{dev}/bin/python -m pytest" in out and f"{learner}/bin/python -m pytest" not in out
     for target in ("exercises", "grade SUBMISSIONS=x", "bundle", "bench"):
         tools = make("-n", "-o", f"{dev}/.installed", *target.split(), f"VENV={learner}", f"DEV_VENV={dev}")

@@ -1,5 +1,5 @@
 """Reaching the course without a clone: the Colab cell and the Colab/Binder links of every
-lesson and exercise (tools/nb.py), and the `lrcourse` command (lrcourse/cli.py) in-process.
+lesson and exercise (tools/reach.py), and the `lrcourse` command (lrcourse/cli.py) in-process.
 The installed wheel is tested in test_install.py, the website in test_site.py."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lrcourse import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import nb as builder  # noqa: E402  (tools/nb.py)
+import reach as builder  # noqa: E402  (tools/reach.py)
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*/*.ipynb")) \
     + sorted((ROOT / "solutions").glob("*/*.ipynb"))

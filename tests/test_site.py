@@ -31,6 +31,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SITE_TOOL = ROOT / "tools" / "website.py"
 FULL_SITE = ROOT / "build" / "site" / "html"
+LINKS = {"colab": "https://colab.example/x", "binder": "https://binder.example/x", "run": "../run.html"}
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
@@ -80,9 +81,10 @@ def test_a_dashboard_is_frozen_into_its_picture_captions_and_settings():
     png = {"data": base64.b64encode(PNG).decode(), "encoding": "base64", "path": ["value"]}
     state = _state({
         "root": ("VBoxModel", {"children": ["IPY_MODEL_row", "IPY_MODEL_img", "IPY_MODEL_cap"]}, None),
-        "row": ("HBoxModel", {"children": ["IPY_MODEL_lr", "IPY_MODEL_kappa", "IPY_MODEL_box"]}, None),
+        "row": ("HBoxModel", {"children": ["IPY_MODEL_lr", "IPY_MODEL_kappa", "IPY_MODEL_pick", "IPY_MODEL_box"]}, None),
         "lr": ("FloatLogSliderModel", {"description": "learning rate η", "value": 0.3, "readout_format": ".3r"}, None),
         "kappa": ("FloatSliderModel", {"description": "κ", "value": 20.0, "readout_format": ".2f"}, None),
+        "pick": ("SelectionSliderModel", {"description": "rate", "index": 1, "_options_labels": ["0.1", "0.173"]}, None),
         "box": ("CheckboxModel", {"description": "bias correction", "value": True}, None),
         "img": ("ImageModel", {"format": "png"}, [png]),
         "cap": ("HTMLModel", {"value": "η = 0.3: <b>monotone</b>"}, None),
@@ -93,14 +95,15 @@ def test_a_dashboard_is_frozen_into_its_picture_captions_and_settings():
     nb = _widget_notebook(state, ["root", "bar"])
     nb.cells[0].outputs.insert(0, nbformat.v4.new_output("display_data", data={"text/plain": "\n"}))
     nb.cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text="  \n"))
-    frozen, dropped = tool.freeze_dashboards(nb, "../run.html")
+    frozen, dropped = tool.freeze_dashboards(nb, LINKS)
     assert (frozen, dropped) == (1, 1)
     outputs = nb.cells[0].outputs
     assert len(outputs) == 1 and set(outputs[0].data) == {"text/html"}
     page = outputs[0].data["text/html"]
-    assert "learning rate η = 0.3" in page and "κ = 20.00" in page and "bias correction = True" in page
+    assert "learning rate η = 0.3" in page and "κ = 20.00" in page and "rate = 0.173" in page and "bias correction = True" in page
     assert base64.b64encode(PNG).decode() in page and "<b>monotone</b>" in page
     assert 'href="../run.html"' in page and "running Python kernel" in page
+    assert 'href="https://colab.example/x"' in page and 'href="https://binder.example/x"' in page
     assert "widgets" not in nb.metadata
 
 
@@ -113,7 +116,7 @@ def test_tabs_are_frozen_one_after_another_under_their_titles():
         "b": ("ImageModel", {}, [png]),
     })
     nb = _widget_notebook(state, ["tabs"])
-    tool.freeze_dashboards(nb, "../run.html")
+    tool.freeze_dashboards(nb, LINKS)
     page = nb.cells[0].outputs[0].data["text/html"]
     assert page.index("step decay") < page.index("cosine") and page.count("<img") == 2
 
@@ -221,6 +224,8 @@ def test_a_small_site_builds_offline_and_every_page_works(tmp_path):
     assert "Open in Colab" in lesson and "Launch on Binder" in lesson
     exercise = (html_dir / "exercises" / "01_what_is_a_learning_rate" / "01_what_is_a_learning_rate.html").read_text()
     assert "YOUR CODE HERE" in exercise and "BEGIN SOLUTION" not in exercise and "HIDDEN TESTS" not in exercise
+    assert "shows the exercise as a learner gets it" in exercise and "google.colab" not in exercise
+    assert 'href="../run.html"' in lesson and "#readme" not in lesson
     counts = check_site(html_dir, ["00_start_here", "01_what_is_a_learning_rate"])
     assert counts["pages"] >= 8 and counts["links"] > 50
     # a second build reuses the executed lessons instead of running them again

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 from lrcourse.exercises import TASKS, answer  # noqa: E402
-from nb import insert_front_cells  # noqa: E402  (tools/nb.py: the Colab and Binder cells)
+from reach import insert_front_cells  # noqa: E402  (tools/reach.py: the Colab and Binder cells)
 
 HOW_TO = r"""
 **How this works.** Write your code where a function says `YOUR CODE HERE` (replace the
@@ -285,7 +285,7 @@ def build(name):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    see = f" It goes with [{Path(lesson).name}](../../{lesson})." if lesson else ""
+    see = f" It goes with [lesson {title}](../../{lesson})." if lesson else ""
     cells = [nbformat.v4.new_markdown_cell(f"# Exercise {title}\n\n{intro}{see}\n" + HOW_TO.format(first=tasks[0][0]))]
     setup = SETUP.strip() + ("\n" + extra if extra else "")
     cells.append(nbformat.v4.new_code_cell(setup, metadata=_meta(f"a{name[:2]}_setup", locked=True)))

@@ -45,15 +45,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from nb import COLAB_CELL_ID, binder_url, colab_url, repository  # noqa: E402
+from reach import COLAB_CELL_ID, LINKS_CELL_ID, binder_url, colab_url, repository  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 PROGRESS = {"FloatProgressModel", "IntProgressModel"}
-SELECTIONS = {"DropdownModel", "ToggleButtonsModel", "RadioButtonsModel", "SelectModel"}
+SELECTIONS = {"DropdownModel", "ToggleButtonsModel", "RadioButtonsModel", "SelectModel", "SelectionSliderModel"}
 NOTE = ("<p class=\"lrc-frozen-note\"><strong>A dashboard, frozen at its default settings"
-        "{settings}.</strong> Its sliders need a running Python kernel: "
-        "<a href=\"{run}\">run this notebook in Colab, on Binder or on your machine</a>.</p>")
+        "{settings}.</strong> Its sliders need a running Python kernel: run this notebook "
+        "<a href=\"{colab}\">in Colab</a>, <a href=\"{binder}\">on Binder</a> or "
+        "<a href=\"{run}\">on your machine</a>.</p>")
+# Shown on the site above each exercise (the notebook itself is for doing, not reading).
+EXERCISE_NOTE = ("*This page shows the exercise as a learner gets it, to read. To do it, open it "
+                 "[in Colab]({colab}) or [on Binder]({binder}), or copy the exercises to your machine with "
+                 "`lrcourse exercises DIR` ([how]({run})): each task then checks itself when you run its test cell.*")
 
 
 def lessons() -> list[Path]:
@@ -148,12 +153,12 @@ def _parts(model_id: str, state: dict) -> list:
         return [("html", html.escape(s.get("value", "")))] if s.get("value") else []
     if name in PROGRESS:
         return [("progress", None)]
-    if name.endswith("SliderModel") or name in ("CheckboxModel", "ToggleButtonModel"):
-        return [("setting", f"{s.get('description') or 'value'} = {_number(s.get('value'), s.get('readout_format', ''))}")]
-    if name in SELECTIONS:
+    if name in SELECTIONS:          # before the sliders: a selection slider's value is an index
         labels, index = s.get("_options_labels", []), s.get("index")
         shown = labels[index] if isinstance(index, int) and index < len(labels) else index
-        return [("setting", f"{s.get('description') or 'choice'}: {shown}")]
+        return [("setting", f"{s.get('description') or 'choice'} = {shown}")]
+    if name.endswith("SliderModel") or name in ("CheckboxModel", "ToggleButtonModel"):
+        return [("setting", f"{s.get('description') or 'value'} = {_number(s.get('value'), s.get('readout_format', ''))}")]
     parts = []
     children = [c.removeprefix("IPY_MODEL_") for c in s.get("children", [])]
     titles = s.get("titles") or []
@@ -165,7 +170,7 @@ def _parts(model_id: str, state: dict) -> list:
     return parts
 
 
-def frozen_html(parts: list, run_page: str) -> str:
+def frozen_html(parts: list, links: dict) -> str:
     """One dashboard as static HTML: each group of settings introduces the pictures and
     captions that follow it."""
     blocks, settings = [], []
@@ -186,7 +191,7 @@ def frozen_html(parts: list, run_page: str) -> str:
     if settings:
         blocks.append(f"<p class=\"lrc-frozen-settings\">Settings: {'; '.join(settings)}</p>")
     has_picture = any(kind == "img" for kind, _ in parts)
-    note = NOTE.format(settings="" if has_picture else " (no picture)", run=run_page)
+    note = NOTE.format(settings="" if has_picture else " (no picture)", **links)
     return "<div class=\"lrc-frozen\">" + note + "".join(blocks) + "</div>"
 
 
@@ -199,7 +204,7 @@ def _blank(output) -> bool:
     return data is not None and set(data) == {"text/plain"} and not "".join(data["text/plain"]).strip()
 
 
-def freeze_dashboards(nb, run_page: str) -> tuple[int, int]:
+def freeze_dashboards(nb, links: dict) -> tuple[int, int]:
     """Replace every widget output of ``nb`` by its frozen HTML; drop progress bars, blank
     outputs and the widget state. Returns (dashboards frozen, progress bars dropped)."""
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -219,7 +224,7 @@ def freeze_dashboards(nb, run_page: str) -> tuple[int, int]:
             if not parts or any(kind == "progress" for kind, _ in parts):
                 dropped += 1
                 continue
-            output["data"] = {"text/html": frozen_html(parts, run_page)}
+            output["data"] = {"text/html": frozen_html(parts, links)}
             frozen += 1
             kept.append(output)
         cell.outputs = kept
@@ -228,6 +233,15 @@ def freeze_dashboards(nb, run_page: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- 3. and 4.
+
+
+def for_the_site(nb, run_page: str, repo: str) -> None:
+    """A page installs nothing (the Colab cell goes), and its "install the course" link leads to
+    the site's own page on running the course instead of the repository's README."""
+    nb.cells = [c for c in nb.cells if c.get("id") != COLAB_CELL_ID]
+    for cell in nb.cells:
+        if cell.get("id") == LINKS_CELL_ID:
+            cell.source = cell.source.replace(f"({repo}#readme)", f"({run_page})")
 
 
 def assemble(src: Path, executed: Path, names: list[str], say=print) -> dict:
@@ -247,17 +261,25 @@ def assemble(src: Path, executed: Path, names: list[str], say=print) -> dict:
     (src / "notebooks").mkdir()
     for name in names:
         nb = nbformat.read(executed / name, as_version=4)
-        frozen[name] = freeze_dashboards(nb, "../run.html")[0]
+        where = f"notebooks/{name}"
+        links = {"colab": colab_url(where, repo), "binder": binder_url(where, repo), "run": "../run.html"}
+        frozen[name] = freeze_dashboards(nb, links)[0]
         nb.metadata.pop("lrcourse_site", None)
-        nb.cells = [c for c in nb.cells if c.get("id") != COLAB_CELL_ID]   # a page installs nothing
-        nbformat.write(nb, src / "notebooks" / name)
+        for_the_site(nb, "../run.md", repo)
+        nbformat.write(nb, src / where)
     numbers = {name[:2] for name in names}
     for path in exercises():     # a partial site (--only) shows the exercises of its lessons
         if path.name[:2] not in numbers:
             continue
-        target = src / path.relative_to(ROOT)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
+        where = path.relative_to(ROOT).as_posix()
+        nb = nbformat.read(path, as_version=4)
+        for_the_site(nb, "../../run.md", repo)
+        note = nbformat.v4.new_markdown_cell(EXERCISE_NOTE.format(
+            colab=colab_url(where, repo), binder=binder_url(where, repo), run="../../run.md"))
+        note["id"] = "site-note"
+        nb.cells.insert(1, note)
+        (src / where).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, src / where)
     return frozen
 
 

@@ -1,33 +1,33 @@
-CELLS = [
-("md", r"""
-# 02 · Curvature, Newton's step and line search
+# %% [markdown]
+# # 02 · Curvature, Newton's step and line search
+#
+# **After this notebook you will be able to**
+# - see the learning rate as a stand-in for the inverse Hessian,
+# - take a Newton step and say why it ignores the condition number on a quadratic,
+# - use one learning rate per parameter (a diagonal preconditioner) and know when it helps,
+# - choose the step length at every iteration with Armijo backtracking, and say what it costs.
 
-**After this notebook you will be able to**
-- see the learning rate as a stand-in for the inverse Hessian,
-- take a Newton step and say why it ignores the condition number on a quadratic,
-- use one learning rate per parameter (a diagonal preconditioner) and know when it helps,
-- choose the step length at every iteration with Armijo backtracking, and say what it costs.
-"""),
-("code", r"""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 import lrcourse as lrc
 from lrcourse import landscapes, linesearch, plotting, theory, widgets
-"""),
-("md", r"""
-## 1. The ideal learning rate is a matrix
 
-Near a minimum, L(w) ≈ L(w*) + ½(w − w*)ᵀH(w − w*). The step that lands exactly on w* is
-**Newton's step** w ← w − H⁻¹∇L(w). Gradient descent replaces H⁻¹ by one number η; that
-is why one η cannot fit a bowl whose curvatures differ: H⁻¹ would scale the flat direction
-up and the steep one down.
 
-On a quadratic, Newton needs one step whatever κ is. Beside it, gradient descent at the best
-fixed rate 2/(L + μ), a rate that can only be set by someone who knows the extreme
-curvatures L and μ. Every experiment in this notebook starts from random points at loss 1
-(so "loss 1e-12" is the same trillion-fold gain from each) and reports the spread over them.
-"""),
-("code", r"""
+# %% [markdown]
+# ## 1. The ideal learning rate is a matrix
+#
+# Near a minimum, L(w) ≈ L(w*) + ½(w − w*)ᵀH(w − w*). The step that lands exactly on w* is
+# **Newton's step** w ← w − H⁻¹∇L(w). Gradient descent replaces H⁻¹ by one number η; that
+# is why one η cannot fit a bowl whose curvatures differ: H⁻¹ would scale the flat direction
+# up and the steep one down.
+#
+# On a quadratic, Newton needs one step whatever κ is. Beside it, gradient descent at the best
+# fixed rate 2/(L + μ), a rate that can only be set by someone who knows the extreme
+# curvatures L and μ. Every experiment in this notebook starts from random points at loss 1
+# (so "loss 1e-12" is the same trillion-fold gain from each) and reports the spread over them.
+
+# %%
 def starts_at_loss_one(bowl, n, seed):
     u = np.random.default_rng(seed).normal(size=(n, 2))
     return u / np.sqrt(bowl.value(u))[:, None]
@@ -46,34 +46,34 @@ one_step = all((n == 1).all() for n in newton_steps.values())
 grows = gd_steps[1000].min() > gd_steps[10].max()
 print("VERDICT: Newton " + ("needs one step on both bowls" if one_step else "needs more than one step")
       + ", while GD at its best fixed rate " + ("needs more steps the larger κ is" if grows else "does not slow down with κ"))
-"""),
-("md", r"""
-## 2. One rate per parameter
 
-A cheap approximation of H⁻¹ keeps only its diagonal: η_i = 1/H_ii, one rate per
-coordinate (`lrc.GD(lr=array)` accepts that). It is exact when the bowl's axes are the
-coordinate axes, and it loses its edge as the bowl rotates away from them: at 45° both
-diagonal entries equal (L + μ)/2 and the diagonal rate is exactly the single rate 2/(L + μ).
-It still reads the Hessian's diagonal, knowledge a plain learning rate does not have.
-Adaptive methods (notebook 05) estimate such per-parameter rates from the gradients alone.
+# %% [markdown]
+# ## 2. One rate per parameter
+#
+# A cheap approximation of H⁻¹ keeps only its diagonal: η_i = 1/H_ii, one rate per
+# coordinate (`lrc.GD(lr=array)` accepts that). It is exact when the bowl's axes are the
+# coordinate axes, and it loses its edge as the bowl rotates away from them: at 45° both
+# diagonal entries equal (L + μ)/2 and the diagonal rate is exactly the single rate 2/(L + μ).
+# It still reads the Hessian's diagonal, knowledge a plain learning rate does not have.
+# Adaptive methods (notebook 05) estimate such per-parameter rates from the gradients alone.
+#
+# ## 3. Choosing the step length as you go: Armijo backtracking
+#
+# Start each iteration with a trial step η₀ and halve it until the loss drops by at least a
+# fraction c of what the slope promises:
+#
+# L(w − η·g) ≤ L(w) − c·η·|g|²,   g = ∇L(w).
+#
+# The right side is the tangent line at w (slope −|g|² along the step −g), made flatter by the
+# factor c (here 1e-4). The search needs only loss values; it never sees L or μ.
+#
+# **The trial step matters.** On a quadratic, L(w − η·g) = L(w) − η·|g|² + ½η²·gᵀHg, so the
+# condition holds exactly when η ≤ 2(1 − c)·|g|²/(gᵀHg). Since gᵀHg ≤ L·|g|², every trial step
+# up to about 2/L passes at once. A trial step η₀ = 1/L therefore *never* backtracks: the
+# "line search" is plain GD at 1/L. A search only searches when it starts large. Here are
+# 16 random starts on a κ = 100 bowl (L = 1), with η₀ = 1/L and with η₀ = 100:
 
-## 3. Choosing the step length as you go: Armijo backtracking
-
-Start each iteration with a trial step η₀ and halve it until the loss drops by at least a
-fraction c of what the slope promises:
-
-L(w − η·g) ≤ L(w) − c·η·|g|²,   g = ∇L(w).
-
-The right side is the tangent line at w (slope −|g|² along the step −g), made flatter by the
-factor c (here 1e-4). The search needs only loss values; it never sees L or μ.
-
-**The trial step matters.** On a quadratic, L(w − η·g) = L(w) − η·|g|² + ½η²·gᵀHg, so the
-condition holds exactly when η ≤ 2(1 − c)·|g|²/(gᵀHg). Since gᵀHg ≤ L·|g|², every trial step
-up to about 2/L passes at once. A trial step η₀ = 1/L therefore *never* backtracks: the
-"line search" is plain GD at 1/L. A search only searches when it starts large. Here are
-16 random starts on a κ = 100 bowl (L = 1), with η₀ = 1/L and with η₀ = 100:
-"""),
-("code", r"""
+# %%
 bowl = landscapes.Quadratic.from_condition(100.0, L=1.0, angle=0.3)
 x0 = starts_at_loss_one(bowl, 16, lrc.sweeps.seeds(1)[0])
 searches = {}
@@ -92,40 +92,41 @@ always = np.all(large.backtracks[large.lrs > 0] > 0)
 print("VERDICT: from the trial step 1/L the search " + ("never backtracked: it was plain GD at 1/L" if never else "backtracked"))
 print("VERDICT: from the large trial step it " + ("backtracked at every step" if always else "did not backtrack at every step")
       + " and " + ("accepted steps longer than 2/L" if np.any(large.lrs > 2 / bowl.L) else "never stepped beyond 2/L"))
-"""),
-("md", r"""
-A step longer than 2/L would make a *fixed-rate* run diverge, yet the line search takes
-many of them safely: it chooses η for the current gradient only. When the gradient points
-mostly along the flat valley, the curvature along it is small and a long step is right;
-the steep component that this step stirs up gets a short step next time. The price is the
-extra loss evaluations: one per backtrack, on top of one per step.
 
-The dashboard races four methods on one bowl. Sliders: κ, the bowl's rotation, and the
-search's trial step η₀ (watch the backtrack count, and set η₀ to 1 to see the search
-become plain GD).
-"""),
-("code", r"""
+# %% [markdown]
+# A step longer than 2/L would make a *fixed-rate* run diverge, yet the line search takes
+# many of them safely: it chooses η for the current gradient only. When the gradient points
+# mostly along the flat valley, the curvature along it is small and a long step is right;
+# the steep component that this step stirs up gets a short step next time. The price is the
+# extra loss evaluations: one per backtrack, on top of one per step.
+#
+# The dashboard races four methods on one bowl. Sliders: κ, the bowl's rotation, and the
+# search's trial step η₀ (watch the backtrack count, and set η₀ to 1 to see the search
+# become plain GD).
+
+# %%
 widgets.curvature_race(kappa=30.0, angle=0.0, lr0=100.0)
-"""),
-("md", r"""
-### A fair race
 
-To rank the methods, each gets the same tuning budget: 16 values of its knob on a log grid,
-and we keep the value with the fewest mean steps. GD's knob is η; the diagonal method's is a
-factor α in η_i = α/H_ii; the line search's is its trial step η₀ (the halving factor and c stay
-at their defaults; they are knobs too). Newton has no knob. Beside the tuned GD we show GD at
-2/(L + μ), the rate an oracle that knows L and μ would pick; the line search needs no such
-oracle. Steps count gradient evaluations; the line search also spends loss evaluations
-(1 + its backtracks per step), so its cost is also compared counting both, each loss
-evaluation counted as one, like a gradient. Where a loss evaluation is cheaper than a gradient,
-the line search's true cost lies between its two counts.
 
-A grid of 16 values is coarse, and lesson 01 showed that GD's best rate sits just below the
-cliff at 2/L, between two grid points. As a control, GD is also tuned finely (100 rates from
-1.00 to 1.99), far beyond the race's budget, to check that the ranking does not hinge on
-GD's grid.
-"""),
-("code", r"""
+# %% [markdown]
+# ### A fair race
+#
+# To rank the methods, each gets the same tuning budget: 16 values of its knob on a log grid,
+# and we keep the value with the fewest mean steps. GD's knob is η; the diagonal method's is a
+# factor α in η_i = α/H_ii; the line search's is its trial step η₀ (the halving factor and c stay
+# at their defaults; they are knobs too). Newton has no knob. Beside the tuned GD we show GD at
+# 2/(L + μ), the rate an oracle that knows L and μ would pick; the line search needs no such
+# oracle. Steps count gradient evaluations; the line search also spends loss evaluations
+# (1 + its backtracks per step), so its cost is also compared counting both, each loss
+# evaluation counted as one, like a gradient. Where a loss evaluation is cheaper than a gradient,
+# the line search's true cost lies between its two counts.
+#
+# A grid of 16 values is coarse, and lesson 01 showed that GD's best rate sits just below the
+# cliff at 2/L, between two grid points. As a control, GD is also tuned finely (100 rates from
+# 1.00 to 1.99), far beyond the race's budget, to check that the ranking does not hinge on
+# GD's grid.
+
+# %%
 def mean_sd(n):
     # mean and sd over starts (last axis); inf where some start missed the tolerance
     ok = (n >= 0).all(axis=-1)
@@ -148,8 +149,8 @@ for angle in [0.0, 0.3, np.pi / 4]:
         "GD, fine": (lrc.run(bowl, lrc.GD(lr=fine_eta[:, None, None]), x0, 1000).steps_to(1e-8), fine_eta),
         "oracle": lrc.run(bowl, lrc.GD(lr=theory.best_gd_lr(bowl.L, bowl.mu)), x0, 1000).steps_to(1e-8),
         "Newton": np.array([linesearch.newton(bowl, x, 3).steps_to(1e-8) for x in x0])}
-"""),
-("code", r"""
+
+# %%
 best = {}
 for angle, res in race.items():
     best[angle] = {}
@@ -172,8 +173,9 @@ for angle, row in best.items():
 print("\ncontrol: GD with η tuned finely (100 rates from 1.00 to 1.99, beyond the race's budget):")
 for angle, row in best.items():
     print(f"{angle:>8.2f}  {tuned(row['GD, fine'], 'η')} steps")
-"""),
-("code", r"""
+
+
+# %%
 def compare(a, b):
     # "faster"/"slower" only when the means differ by more than the two spreads together
     (ma, sa), (mb, sb) = a[:2], b[:2]
@@ -193,16 +195,16 @@ same = all(compare(row[name], row["GD"]) == compare(row[name], row["GD, fine"])
            for row in best.values() for name in ["diagonal", "Armijo", "Armijo, all evaluations"])
 print("VERDICT: with GD's η tuned finely instead of on the race's grid, " + ("every ranking above stays the same"
       if same else "some ranking above changes: the race's result hinges on GD's grid"))
-"""),
-("md", r"""
-The line search's row above is its *best* trial step out of 16. How much does that choice
-matter? Left: steps against the knob for the two fixed-rate methods (markers: the race's grid,
-circles for GD and squares for the diagonal rate; a missing point did not reach 1e-8 in 1000
-steps from every start; dotted: the fine control for GD). Right: the line search over a finer grid of
-trial steps, four per doubling, with its loss evaluations per step. Both on the bowl rotated
-by 0.3 rad; bands are ± 1 sd over the 16 starts.
-"""),
-("code", r"""
+
+# %% [markdown]
+# The line search's row above is its *best* trial step out of 16. How much does that choice
+# matter? Left: steps against the knob for the two fixed-rate methods (markers: the race's grid,
+# circles for GD and squares for the diagonal rate; a missing point did not reach 1e-8 in 1000
+# steps from every start; dotted: the fine control for GD). Right: the line search over a finer grid of
+# trial steps, four per doubling, with its loss evaluations per step. Both on the bowl rotated
+# by 0.3 rad; bands are ± 1 sd over the 16 starts.
+
+# %%
 res = race[0.3]
 bowl = landscapes.Quadratic.from_condition(100.0, L=1.0, angle=0.3)
 x0 = starts_at_loss_one(bowl, 16, lrc.sweeps.seeds(1)[0])
@@ -239,8 +241,8 @@ ax_evals.set(ylabel="loss evaluations per step", ylim=(0, 12))
 ax_search.legend(handles=ax_search.lines + ax_evals.lines, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
 fig.tight_layout()
 plt.show()
-"""),
-("code", r"""
+
+# %%
 knob = mean.max() - mean.min() > sd[np.argmax(mean)] + sd[np.argmin(mean)]
 print(f"Armijo over the fine trial-step grid: from {mean.min():.0f} to {mean.max():.0f} mean steps; "
       f"the best of the race's 16 trial steps needed {best[0.3]['Armijo'][0]:.0f}")
@@ -252,46 +254,37 @@ repeats = all(np.array_equal(n[i], n[i + 4]) and np.array_equal(search.evaluatio
 print(f"pairs (η₀, 2·η₀) beyond 2/μ compared: {len(far)}")
 print("VERDICT: beyond 2/μ, doubling the trial step " + ("leaves every run unchanged and adds one loss evaluation per step"
       if repeats and len(far) else "changes the runs"))
-"""),
-("md", r"""
-What to take from the race:
-- Newton is in a class of its own on a quadratic, but it needs the whole Hessian (d² numbers
-  and a linear solve per step).
-- The diagonal rate solves the axis-aligned bowl in one step (α = 1), still helps when the
-  bowl is rotated a little, and is no better than a single rate at 45°; it reads the
-  Hessian's diagonal.
-- The fixed rate needs tuning or an oracle that knows L and μ. The oracle's 2/(L + μ) is the
-  best rate *in the long run*, where only the slowest direction counts; from these starts
-  most of the loss sits in the steep direction, and a slightly smaller rate clears it faster,
-  which is why the tuned η (see the fine control) needs fewer steps than the oracle's rate to
-  reach 1e-8. The best rate sits just below the cliff, so a coarse grid easily misses it.
-- The line search, started large, needs fewer steps than tuned GD, because it can take
-  steps longer than 2/L when the gradient allows. But each step costs loss evaluations too,
-  and counting each like a gradient it is dearer than tuned GD even with η₀ tuned for that count.
-- Its trial step is a knob with an odd shape: the count jumps up and down, and the pattern
-  nearly repeats with every doubling of η₀, because halving from η₀ and from 2·η₀ tries the
-  same steps after the first. Beyond 2/μ, where no trial step is ever accepted at once, it
-  repeats exactly: doubling η₀ only adds one loss evaluation per step. Compare the best of the fine grid with the best of
-  the race's 16 trial steps (both printed below the figure): which values you try matters
-  here as much as it does for a learning rate.
 
-## Recap
-- The learning rate plays the part of H⁻¹; one number cannot undo different curvatures.
-- Newton's step solves a quadratic in one step but needs the Hessian (d² numbers).
-- A per-parameter rate is a diagonal H⁻¹: perfect for axis-aligned curvature, no better than
-  one rate when the valley is rotated by 45°.
-- Backtracking line search picks η per step from loss values alone, without knowing L or
-  μ, but only if its trial step is large: from η₀ = 1/L it never backtracks. The trial step,
-  the halving factor and c remain knobs.
-
-**Exercise:** [exercises/02_curvature_newton_line_search](../exercises/02_curvature_newton_line_search/02_curvature_newton_line_search.ipynb) (a Newton step and Armijo backtracking). Each task checks itself when you run its test cell; `hint("02.1")` helps when you are stuck.
-**Next:** `03_momentum.ipynb`.
-"""),
-]
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from nb import build
-    build(CELLS, Path(__file__).resolve().parents[2] / "notebooks" / (Path(__file__).stem + ".ipynb"))
+# %% [markdown]
+# What to take from the race:
+# - Newton is in a class of its own on a quadratic, but it needs the whole Hessian (d² numbers
+#   and a linear solve per step).
+# - The diagonal rate solves the axis-aligned bowl in one step (α = 1), still helps when the
+#   bowl is rotated a little, and is no better than a single rate at 45°; it reads the
+#   Hessian's diagonal.
+# - The fixed rate needs tuning or an oracle that knows L and μ. The oracle's 2/(L + μ) is the
+#   best rate *in the long run*, where only the slowest direction counts; from these starts
+#   most of the loss sits in the steep direction, and a slightly smaller rate clears it faster,
+#   which is why the tuned η (see the fine control) needs fewer steps than the oracle's rate to
+#   reach 1e-8. The best rate sits just below the cliff, so a coarse grid easily misses it.
+# - The line search, started large, needs fewer steps than tuned GD, because it can take
+#   steps longer than 2/L when the gradient allows. But each step costs loss evaluations too,
+#   and counting each like a gradient it is dearer than tuned GD even with η₀ tuned for that count.
+# - Its trial step is a knob with an odd shape: the count jumps up and down, and the pattern
+#   nearly repeats with every doubling of η₀, because halving from η₀ and from 2·η₀ tries the
+#   same steps after the first. Beyond 2/μ, where no trial step is ever accepted at once, it
+#   repeats exactly: doubling η₀ only adds one loss evaluation per step. Compare the best of the fine grid with the best of
+#   the race's 16 trial steps (both printed below the figure): which values you try matters
+#   here as much as it does for a learning rate.
+#
+# ## Recap
+# - The learning rate plays the part of H⁻¹; one number cannot undo different curvatures.
+# - Newton's step solves a quadratic in one step but needs the Hessian (d² numbers).
+# - A per-parameter rate is a diagonal H⁻¹: perfect for axis-aligned curvature, no better than
+#   one rate when the valley is rotated by 45°.
+# - Backtracking line search picks η per step from loss values alone, without knowing L or
+#   μ, but only if its trial step is large: from η₀ = 1/L it never backtracks. The trial step,
+#   the halving factor and c remain knobs.
+#
+# **Exercise:** [exercises/02_curvature_newton_line_search](../exercises/02_curvature_newton_line_search/02_curvature_newton_line_search.ipynb) (a Newton step and Armijo backtracking). Each task checks itself when you run its test cell; `hint("02.1")` helps when you are stuck.
+# **Next:** [03_momentum](03_momentum.ipynb).

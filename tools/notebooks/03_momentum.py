@@ -1,53 +1,52 @@
-CELLS = [
-("md", r"""
-# 03 · Momentum
+# %% [markdown]
+# # 03 · Momentum
+#
+# **After this notebook you will be able to**
+# - write heavy-ball and Nesterov momentum, Nesterov in both of its common forms, and explain
+#   them as a ball with mass,
+# - read the (η, β) map: where momentum helps, where it overshoots, where it diverges,
+# - compute the optimal pair (η*, β*) on a quadratic, check it against a measured map, and say
+#   why it sits right next to divergence,
+# - say when PyTorch's momentum convention differs from the textbook one,
+# - test the popular claim "momentum rolls over small bumps" instead of repeating it.
+#
+# **Symbols.** β is the momentum coefficient (the `momentum=` argument of `lrc.Momentum` and
+# `lrc.Nesterov`, and of PyTorch's `SGD`). The curvatures of a quadratic bowl lie between μ (the
+# smallest) and L (the largest); κ = L/μ is its condition number. μ never means momentum here.
 
-**After this notebook you will be able to**
-- write heavy-ball and Nesterov momentum, Nesterov in both of its common forms, and explain
-  them as a ball with mass,
-- read the (η, β) map: where momentum helps, where it overshoots, where it diverges,
-- compute the optimal pair (η*, β*) on a quadratic, check it against a measured map, and say
-  why it sits right next to divergence,
-- say when PyTorch's momentum convention differs from the textbook one,
-- test the popular claim "momentum rolls over small bumps" instead of repeating it.
-
-**Symbols.** β is the momentum coefficient (the `momentum=` argument of `lrc.Momentum` and
-`lrc.Nesterov`, and of PyTorch's `SGD`). The curvatures of a quadratic bowl lie between μ (the
-smallest) and L (the largest); κ = L/μ is its condition number. μ never means momentum here.
-"""),
-("code", r"""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 import lrcourse as lrc
 from lrcourse import landscapes, plotting, schedules, theory, widgets
-"""),
-("md", r"""
-## 1. Heavy ball
 
-Heavy ball (Polyak 1964): **Δw ← β·Δw − η·∇L(w); w ← w + Δw.** The velocity Δw
-remembers past gradients: along a direction where they agree it builds up to an effective
-step η/(1 − β); across a zig-zag they cancel. Too much mass (β near 1) and the ball rolls
-past the minimum and circles it.
+# %% [markdown]
+# ## 1. Heavy ball
+#
+# Heavy ball (Polyak 1964): **Δw ← β·Δw − η·∇L(w); w ← w + Δw.** The velocity Δw
+# remembers past gradients: along a direction where they agree it builds up to an effective
+# step η/(1 − β); across a zig-zag they cancel. Too much mass (β near 1) and the ball rolls
+# past the minimum and circles it.
+#
+# The dashboard: the path of heavy ball (vermillion, solid, squares) and plain GD at the same η (grey, dotted,
+# crosses, drawn on top) on a bowl with
+# κ = 50; the loss after 100 steps over a 100 × 100 grid of (η, β), computed in **one** broadcast
+# call; and the theory's rate per step over the same grid. The dashed line is the stability
+# boundary η = (2 + 2β)/L (section 3), the star the theory's optimum (section 2), the circle
+# your slider position.
 
-The dashboard: the path of heavy ball (vermillion, solid, squares) and plain GD at the same η (grey, dotted,
-crosses, drawn on top) on a bowl with
-κ = 50; the loss after 100 steps over a 100 × 100 grid of (η, β), computed in **one** broadcast
-call; and the theory's rate per step over the same grid. The dashed line is the stability
-boundary η = (2 + 2β)/L (section 3), the star the theory's optimum (section 2), the circle
-your slider position.
-"""),
-("code", r"""
+# %%
 dash = widgets.momentum_explorer(kappa=50.0, lr=0.5, momentum=0.6, grid=100)
 dash
-"""),
-("md", r"""
-## 2. The optimal pair, by theory and by experiment
 
-On a quadratic with curvatures in [μ, L] the heavy-ball optimum is
-η* = (2/(√L + √μ))², β* = ((√κ − 1)/(√κ + 1))², with rate (√κ − 1)/(√κ + 1) per step,
-against (κ − 1)/(κ + 1) for the best plain GD. Compare with the best cell of the measured map:
-"""),
-("code", r"""
+# %% [markdown]
+# ## 2. The optimal pair, by theory and by experiment
+#
+# On a quadratic with curvatures in [μ, L] the heavy-ball optimum is
+# η* = (2/(√L + √μ))², β* = ((√κ − 1)/(√κ + 1))², with rate (√κ − 1)/(√κ + 1) per step,
+# against (κ − 1)/(κ + 1) for the best plain GD. Compare with the best cell of the measured map:
+
+# %%
 bowl = landscapes.Quadratic.from_condition(50.0, L=1.0, angle=np.pi / 6)
 lr_star, beta_star, rate_star = theory.heavy_ball_optimum(bowl.L, bowl.mu)
 best = dash.grid.best()
@@ -59,15 +58,15 @@ close = abs(np.log(best["lr"] / lr_star)) < 0.2 and abs(best["momentum"] - beta_
 inside = best["lr"] < theory.momentum_stability_limit(bowl.L, best["momentum"])
 print("VERDICT: the best measured cell " + ("lies close to" if close else "lies far from")
       + " the theory's optimum, " + ("inside" if inside else "outside") + " the stability boundary")
-"""),
-("md", r"""
-The measured cell is the best one for *this* start and a budget of 100 steps, while the theory
-optimises the rate per step, a statement about the long run; so the two agree closely but not
-exactly. The long run is not the whole story either: at (η*, β*) both ends of the spectrum
-are *critically damped* (a double root z), so the error there is (1 + c·t)·zᵗ rather than zᵗ.
-Counting steps to gain a factor 1000 at κ = 100, one eigen-direction at a time:
-"""),
-("code", r"""
+
+# %% [markdown]
+# The measured cell is the best one for *this* start and a budget of 100 steps, while the theory
+# optimises the rate per step, a statement about the long run; so the two agree closely but not
+# exactly. The long run is not the whole story either: at (η*, β*) both ends of the spectrum
+# are *critically damped* (a double root z), so the error there is (1 + c·t)·zᵗ rather than zᵗ.
+# Counting steps to gain a factor 1000 at κ = 100, one eigen-direction at a time:
+
+# %%
 bowl100 = landscapes.Quadratic([1.0, 100.0])
 lr100, beta100, rate100 = theory.heavy_ball_optimum(100.0, 1.0)
 t = np.arange(400)
@@ -88,17 +87,17 @@ print("VERDICT: measured counts " + ("match" if agree else "do not match") + " t
       + ("underestimates" if slower else "does not underestimate") + " them; tuned heavy ball needs "
       + ("several times fewer" if max(m for m, _ in counts.values()) * 3 < gd_steps else "not many fewer")
       + " steps than tuned GD")
-"""),
-("md", r"""
-So the step count quoted from the rate alone is an asymptotic statement; the exact count at
-the optimum, printed above, is larger, and still several times smaller than gradient descent's.
 
-## 3. The stability region, and why the optimum sits on its edge
+# %% [markdown]
+# So the step count quoted from the rate alone is an asymptotic statement; the exact count at
+# the optimum, printed above, is larger, and still several times smaller than gradient descent's.
+#
+# ## 3. The stability region, and why the optimum sits on its edge
+#
+# With 0 ≤ β < 1, heavy ball converges iff 0 < η·λ < 2 + 2β for every curvature λ: momentum
+# *widens* the stable range of η. Checked at β = 0.5 on the κ = 50 bowl, just below and just above the limit:
 
-With 0 ≤ β < 1, heavy ball converges iff 0 < η·λ < 2 + 2β for every curvature λ: momentum
-*widens* the stable range of η. Checked at β = 0.5 on the κ = 50 bowl, just below and just above the limit:
-"""),
-("code", r"""
+# %%
 limit = theory.momentum_stability_limit(bowl.L, 0.5)
 ends = {}
 for factor in [0.99, 1.01]:
@@ -107,22 +106,22 @@ for factor in [0.99, 1.01]:
     print(f"η = {factor} × (2 + 2β)/L: {r.summary()}")
 print("VERDICT: " + ("as the theory says, the run just below (2 + 2β)/L converges and the run just above diverges"
                      if not ends[0.99].diverged and ends[1.01].diverged else "the runs contradict the theory's limit"))
-"""),
-("md", r"""
-Now put the optimum next to that limit. At β* the limit is (2 + 2β*)/L, and a line of algebra
-(write both over (√κ + 1)²) gives
 
-  η* · L = 4κ/(√κ + 1)²,  (2 + 2β*) = 4(κ + 1)/(√κ + 1)²,  so  η* / limit(β*) = κ/(κ + 1).
+# %% [markdown]
+# Now put the optimum next to that limit. At β* the limit is (2 + 2β*)/L, and a line of algebra
+# (write both over (√κ + 1)²) gives
+#
+#   η* · L = 4κ/(√κ + 1)²,  (2 + 2β*) = 4(κ + 1)/(√κ + 1)²,  so  η* / limit(β*) = κ/(κ + 1).
+#
+# The optimal rate is a fraction κ/(κ + 1) of the largest stable one (printed below for a few κ),
+# closer to 1 the worse the conditioning. Why: the flat direction wants η as large as possible,
+# and η can grow until the steep direction is critically damped, at η*·L = (1 + √β*)². The
+# stability limit 2 + 2β* = (1 + √β*)² + (1 − √β*)² lies only (1 − √β*)² = 4/(√κ + 1)² further
+# on; over that sliver of η the steep direction's rate climbs from √β* to 1. On the maps above
+# the star touches the dashed boundary. What a few percent of η do there, from four random
+# starts:
 
-The optimal rate is a fraction κ/(κ + 1) of the largest stable one (printed below for a few κ),
-closer to 1 the worse the conditioning. Why: the flat direction wants η as large as possible,
-and η can grow until the steep direction is critically damped, at η*·L = (1 + √β*)². The
-stability limit 2 + 2β* = (1 + √β*)² + (1 − √β*)² lies only (1 − √β*)² = 4/(√κ + 1)² further
-on; over that sliver of η the steep direction's rate climbs from √β* to 1. On the maps above
-the star touches the dashed boundary. What a few percent of η do there, from four random
-starts:
-"""),
-("code", r"""
+# %%
 for kappa in [10, 50, 1000]:
     lr_k, beta_k, _ = theory.heavy_ball_optimum(1.0, 1.0 / kappa)
     print(f"κ = {kappa:>4}: η* / limit(β*) = {lr_k / theory.momentum_stability_limit(1.0, beta_k):.4f}"
@@ -142,23 +141,23 @@ for f, n, div in zip(factors, need, edge.diverged):
 small_ok = not edge.diverged[factors < 1].any()
 print("VERDICT: " + ("a few percent above η* every run diverges, while rates well below η* still converge, only more slowly"
                      if edge.diverged[factors > 1].all() and small_ok else "the edge is not where the theory puts it"))
-"""),
-("md", r"""
-**What this means in practice.** The loss-against-η curve of a tuned method is a cliff on one
-side and a gentle slope on the other: a rate 20 % below the optimum costs a modest number of
-extra steps, a rate 5 % above it costs the whole run. On a real model L is not known exactly,
-it is estimated from noisy mini-batches, and it changes during training. So the "best" value of
-a sweep is best only on the problem it was measured on; use a somewhat smaller η than the
-sweep's winner (or a smaller β), and re-tune when the batch size, the model or the data change.
 
-## 4. PyTorch's convention
+# %% [markdown]
+# **What this means in practice.** The loss-against-η curve of a tuned method is a cliff on one
+# side and a gentle slope on the other: a rate 20 % below the optimum costs a modest number of
+# extra steps, a rate 5 % above it costs the whole run. On a real model L is not known exactly,
+# it is estimated from noisy mini-batches, and it changes during training. So the "best" value of
+# a sweep is best only on the problem it was measured on; use a somewhat smaller η than the
+# sweep's winner (or a smaller β), and re-tune when the batch size, the model or the data change.
+#
+# ## 4. PyTorch's convention
+#
+# PyTorch keeps a buffer of gradients, b ← β·b + g, and steps w ← w − η·b. With a constant η
+# that is the heavy ball with Δw = −η·b. Under a schedule they differ: the heavy-ball velocity
+# carries the *old* step sizes, PyTorch's buffer is multiplied by the *new* η. A step schedule
+# drops η tenfold after 30 updates (the 31st update is the first at the low rate):
 
-PyTorch keeps a buffer of gradients, b ← β·b + g, and steps w ← w − η·b. With a constant η
-that is the heavy ball with Δw = −η·b. Under a schedule they differ: the heavy-ball velocity
-carries the *old* step sizes, PyTorch's buffer is multiplied by the *new* η. A step schedule
-drops η tenfold after 30 updates (the 31st update is the first at the low rate):
-"""),
-("code", r"""
+# %%
 sched = schedules.step_lr(0.02, gamma=0.1, step_size=30)
 paths = {c: lrc.run(bowl, lrc.Momentum(lr=sched, momentum=0.9, convention=c), [-2.0, 1.5], steps=60)
          for c in ("heavy_ball", "pytorch")}
@@ -172,33 +171,34 @@ print("VERDICT: " + ("the two conventions take identical steps while η is const
                      "the conventions differ even at a constant η; ")
       + ("after the drop PyTorch's step shrinks about tenfold at once, the heavy ball's only gradually"
          if 0.05 < drop["pytorch"] < 0.2 and drop["heavy_ball"] > 0.5 else "after the drop both shrink alike"))
-"""),
-("md", r"""
-## 5. Nesterov's look-ahead
 
-Sutskever et al. (2013) write Nesterov's method as the heavy ball with the gradient taken where
-the velocity is about to carry the point, not where it is:
 
-  **v ← β·v − η·∇L(x + β·v);  x ← x + v.**
+# %% [markdown]
+# ## 5. Nesterov's look-ahead
+#
+# Sutskever et al. (2013) write Nesterov's method as the heavy ball with the gradient taken where
+# the velocity is about to carry the point, not where it is:
+#
+#   **v ← β·v − η·∇L(x + β·v);  x ← x + v.**
+#
+# Libraries prefer to evaluate the gradient at the parameters they store, so they store the
+# look-ahead point p = x + β·v instead of x. Substituting x = p − β·v into the two lines gives
+#
+#   v ← β·v − η·∇L(p);  p ← p + β·v − η·∇L(p)   (with the new v),
+#
+# which is what `lrc.Nesterov` does in its default (heavy-ball) convention, with Δ = v. PyTorch's
+# `SGD(momentum=β, nesterov=True)` stores a buffer b of gradients instead (b = −v/η at a constant
+# η):
+#
+#   b ← β·b + ∇L(p);  p ← p − η·(∇L(p) + β·b),
+#
+# which is `lrc.Nesterov(convention="pytorch")`; `tests/test_torch_parity.py` checks it against
+# PyTorch itself. Three ways of writing one method: from rest (v = b = 0, so p = x at the start)
+# they must produce the same look-ahead points p_t = x_t + β·v_t at every step. The experiment,
+# on the bowl and on Rosenbrock's curved valley (not a quadratic, so nothing here relies on
+# linearity):
 
-Libraries prefer to evaluate the gradient at the parameters they store, so they store the
-look-ahead point p = x + β·v instead of x. Substituting x = p − β·v into the two lines gives
-
-  v ← β·v − η·∇L(p);  p ← p + β·v − η·∇L(p)   (with the new v),
-
-which is what `lrc.Nesterov` does in its default (heavy-ball) convention, with Δ = v. PyTorch's
-`SGD(momentum=β, nesterov=True)` stores a buffer b of gradients instead (b = −v/η at a constant
-η):
-
-  b ← β·b + ∇L(p);  p ← p − η·(∇L(p) + β·b),
-
-which is `lrc.Nesterov(convention="pytorch")`; `tests/test_torch_parity.py` checks it against
-PyTorch itself. Three ways of writing one method: from rest (v = b = 0, so p = x at the start)
-they must produce the same look-ahead points p_t = x_t + β·v_t at every step. The experiment,
-on the bowl and on Rosenbrock's curved valley (not a quadratic, so nothing here relies on
-linearity):
-"""),
-("code", r"""
+# %%
 def look_ahead(grad, lr, beta, x0, steps):
     # Sutskever et al.'s form; returns x_t and v_t for t = 0 … steps
     x, v = np.array(x0, dtype=float), np.zeros(len(x0))
@@ -222,34 +222,34 @@ for land, lr, beta, x0 in [(bowl, 0.5, 0.9, [-2.0, 1.5]), (landscapes.Rosenbrock
 print("VERDICT: " + ("the look-ahead form, lrc.Nesterov and the PyTorch form give the same points up to the change "
                      "of variables p = x + β·v" if all(a < 1e-9 and b < 1e-9 for a, b, _ in gaps)
                      else "the three forms do not agree"))
-"""),
-("md", r"""
-### What the look-ahead changes
 
-On a quadratic the error along a curvature λ obeys, for Nesterov,
-e_{t+1} = (1 + β)(1 − η·λ)·e_t − β(1 − η·λ)·e_{t−1}, against
-e_{t+1} = (1 + β − η·λ)·e_t − β·e_{t−1} for the heavy ball: the momentum term is multiplied by
-(1 − η·λ). In a steep direction, where η·λ is near 1, the gradient at the look-ahead point
-already cancels most of the velocity, so Nesterov brakes where the heavy ball overshoots. The
-price is a smaller stable range: Nesterov converges iff 0 < η·λ < (2 + 2β)/(1 + 2β), a limit
-that *shrinks* from 2 towards 4/3 as β grows, while the heavy ball's 2 + 2β grows.
+# %% [markdown]
+# ### What the look-ahead changes
+#
+# On a quadratic the error along a curvature λ obeys, for Nesterov,
+# e_{t+1} = (1 + β)(1 − η·λ)·e_t − β(1 − η·λ)·e_{t−1}, against
+# e_{t+1} = (1 + β − η·λ)·e_t − β·e_{t−1} for the heavy ball: the momentum term is multiplied by
+# (1 − η·λ). In a steep direction, where η·λ is near 1, the gradient at the look-ahead point
+# already cancels most of the velocity, so Nesterov brakes where the heavy ball overshoots. The
+# price is a smaller stable range: Nesterov converges iff 0 < η·λ < (2 + 2β)/(1 + 2β), a limit
+# that *shrinks* from 2 towards 4/3 as β grows, while the heavy ball's 2 + 2β grows.
+#
+# The dashboard puts both on the κ = 50 bowl. Top left: both paths at your (η, β). Top right:
+# each at its own optimum for curvatures in [μ, L] (`theory.heavy_ball_optimum`,
+# `theory.nesterov_optimum`, Lessard, Recht & Packard 2016). Bottom left: distance to the minimum
+# for all four runs. Bottom right: where each method converges, measured over a 70 × 70 grid of
+# (η, β) in one broadcast run per method, with the two theoretical boundaries as lines (dashed:
+# heavy ball; dotted: Nesterov). Try β = 0.9 with η from 0.3 to 1.2: across the valley (the steep direction) the heavy ball keeps
+# zig-zagging while Nesterov's zig-zag dies out much sooner; along the valley (the flat direction,
+# where η·λ is tiny and the look-ahead changes little) both still swing, which gives the slow dips
+# of the distance curves. The look-ahead brakes the steep direction only; the second cell below
+# the dashboard measures both directions.
 
-The dashboard puts both on the κ = 50 bowl. Top left: both paths at your (η, β). Top right:
-each at its own optimum for curvatures in [μ, L] (`theory.heavy_ball_optimum`,
-`theory.nesterov_optimum`, Lessard, Recht & Packard 2016). Bottom left: distance to the minimum
-for all four runs. Bottom right: where each method converges, measured over a 70 × 70 grid of
-(η, β) in one broadcast run per method, with the two theoretical boundaries as lines (dashed:
-heavy ball; dotted: Nesterov). Try β = 0.9 with η from 0.3 to 1.2: across the valley (the steep direction) the heavy ball keeps
-zig-zagging while Nesterov's zig-zag dies out much sooner; along the valley (the flat direction,
-where η·λ is tiny and the look-ahead changes little) both still swing, which gives the slow dips
-of the distance curves. The look-ahead brakes the steep direction only; the second cell below
-the dashboard measures both directions.
-"""),
-("code", r"""
+# %%
 nest = widgets.nesterov_paths(kappa=50.0, lr=0.5, momentum=0.9, grid=70)
 nest
-"""),
-("code", r"""
+
+# %%
 reg = nest.region
 print(f"{'β':>5} {'largest converging η: heavy ball':>34} {'(theory)':>9} {'Nesterov':>9} {'(theory)':>9}")
 largest = {}
@@ -264,8 +264,8 @@ widens = largest[0.9][0] > largest[0.0][0]
 narrows = largest[0.9][1] < largest[0.0][1]
 print("VERDICT: more momentum " + ("widens" if widens else "does not widen") + " the heavy ball's stable range of η and "
       + ("narrows" if narrows else "does not narrow") + " Nesterov's, as measured on the grid")
-"""),
-("code", r"""
+
+# %%
 # the dashboard's bowl and start at β = 0.9, each path split along the bowl's two axes
 flat_axis, steep_axis = np.linalg.eigh(bowl.hessian(np.zeros(2)))[1].T          # smallest curvature first
 print("β = 0.9, 100 steps from the dashboard's start")
@@ -285,19 +285,20 @@ for lr in [0.3, 0.6, 1.2]:
 print("VERDICT: at β = 0.9 Nesterov's swing across the valley " + ("dies out far sooner than" if shrinks else
       "does not die out far sooner than") + " the heavy ball's at every η tried; along the valley both "
       + ("swing alike" if alike else "do not swing alike"))
-"""),
-("md", r"""
-### Which is faster? Steps to a tolerance against κ
 
-A 2-D bowl flatters Nesterov: with η = 1/L it wipes out the steep direction in one step
-(1 − η·L = 0), a trick that stops working as soon as the curvatures fill an interval. So the
-race runs on a 6-D bowl with curvatures spread evenly (on a log scale) over [1/κ, 1]. Each
-method is tuned on its own: η over the same 20-point grid, β over the same 24-point grid
-(GD has β = 0), and it keeps the pair with the fewest mean steps to shrink the distance to the
-minimum 1000× from four random starts. The tuned pairs then count their steps from 32 *fresh* random
-starts, the same starts for every method. Each grid is one broadcast call.
-"""),
-("code", r"""
+
+# %% [markdown]
+# ### Which is faster? Steps to a tolerance against κ
+#
+# A 2-D bowl flatters Nesterov: with η = 1/L it wipes out the steep direction in one step
+# (1 − η·L = 0), a trick that stops working as soon as the curvatures fill an interval. So the
+# race runs on a 6-D bowl with curvatures spread evenly (on a log scale) over [1/κ, 1]. Each
+# method is tuned on its own: η over the same 20-point grid, β over the same 24-point grid
+# (GD has β = 0), and it keeps the pair with the fewest mean steps to shrink the distance to the
+# minimum 1000× from four random starts. The tuned pairs then count their steps from 32 *fresh* random
+# starts, the same starts for every method. Each grid is one broadcast call.
+
+# %%
 def steps_to_shrink(xs, factor=1e-3):
     # first step at which the distance to the minimum (the origin) is below factor × the start's
     dist = np.linalg.norm(xs, axis=-1)
@@ -327,8 +328,9 @@ for kappa in KAPPAS:
     lr_hb, beta_hb, _ = theory.heavy_ball_optimum(1.0, 1 / kappa)
     print(f"            theory's optima: heavy ball η = {lr_hb:.2f}, β = {beta_hb:.2f}; "
           f"Nesterov η = {lr_nag:.2f}, β = {beta_nag:.2f}")
-"""),
-("code", r"""
+
+
+# %%
 def compare(a, b):
     # paired difference b − a over the same starts: mean, sd, and the words for it
     d = race[b] - race[a]
@@ -365,20 +367,21 @@ def at_every_kappa(a, b):
 
 print(f"VERDICT: on these quadratics tuned heavy ball needs {at_every_kappa('heavy ball', 'Nesterov')}")
 print(f"VERDICT: tuned Nesterov needs {at_every_kappa('Nesterov', 'GD')}")
-"""),
-("md", r"""
-So on quadratics the tuned heavy ball is the faster of the two, as the theory's rates predict
-((√κ − 1)/(√κ + 1) against 1 − 2/√(3κ + 1)); both need steps growing like √κ, gradient descent
-like κ. Then why is Nesterov's method the famous one? Because of a proof: with η = 1/L and
-β = (√κ − 1)/(√κ + 1) it converges at a rate of about 1 − 1/√κ per step on **every** function
-whose curvature stays between μ and L (Nesterov 1983; 2004), not only on quadratics. The heavy
-ball's tuning comes from quadratics alone, and Lessard, Recht & Packard (2016) give a
-one-dimensional function with curvature between μ = 1 and L = 25 (piecewise quadratic, so
-strongly convex and smooth) on which the heavy ball, at the pair that is optimal for quadratics
-with those curvatures, never converges from some starts. Run it from 1001 starts spaced evenly
-over [−5, 5], against Nesterov at its quadratic optimum and at the textbook pair:
-"""),
-("code", r"""
+
+
+# %% [markdown]
+# So on quadratics the tuned heavy ball is the faster of the two, as the theory's rates predict
+# ((√κ − 1)/(√κ + 1) against 1 − 2/√(3κ + 1)); both need steps growing like √κ, gradient descent
+# like κ. Then why is Nesterov's method the famous one? Because of a proof: with η = 1/L and
+# β = (√κ − 1)/(√κ + 1) it converges at a rate of about 1 − 1/√κ per step on **every** function
+# whose curvature stays between μ and L (Nesterov 1983; 2004), not only on quadratics. The heavy
+# ball's tuning comes from quadratics alone, and Lessard, Recht & Packard (2016) give a
+# one-dimensional function with curvature between μ = 1 and L = 25 (piecewise quadratic, so
+# strongly convex and smooth) on which the heavy ball, at the pair that is optimal for quadratics
+# with those curvatures, never converges from some starts. Run it from 1001 starts spaced evenly
+# over [−5, 5], against Nesterov at its quadratic optimum and at the textbook pair:
+
+# %%
 def lessard(x):
     # f' = 25u (u < 1), u + 24 (1 ≤ u < 2), 25u − 24 (u ≥ 2): f'' is 25, 1, 25, so μ = 1, L = 25
     u = np.asarray(x, dtype=float)[..., 0]
@@ -406,27 +409,27 @@ print("VERDICT: " + ("on this strongly convex function the heavy ball tuned for 
                      "starts, while Nesterov, at either pair, converges from every start"
                      if cycles.any() and not nesterov_fails else
                      "the heavy ball does not cycle here, or Nesterov fails too"))
-"""),
-("md", r"""
-The heavy ball settles into a cycle of three points: its momentum keeps throwing it across the
-kinks at u = 1 and u = 2, where the curvature jumps. The lesson: on a quadratic, a tuned heavy
-ball is faster; on anything else its tuning from quadratic theory carries no guarantee, while
-Nesterov's textbook tuning does.
 
-## 6. Does momentum "roll over small bumps"?
+# %% [markdown]
+# The heavy ball settles into a cycle of three points: its momentum keeps throwing it across the
+# kinks at u = 1 and u = 2, where the curvature jumps. The lesson: on a quadratic, a tuned heavy
+# ball is faster; on anything else its tuning from quadratic theory carries no guarantee, while
+# Nesterov's textbook tuning does.
+#
+# ## 6. Does momentum "roll over small bumps"?
+#
+# A common picture: momentum carries the ball through shallow dents that would trap plain
+# gradient descent, so it ends in deeper minima. Test it on `landscapes.MultiWell`: a wide bowl
+# with three Gaussian dents, the deepest (lower right in the picture below) and two shallower
+# ones.
+#
+# The experiment, in **one** broadcast call: 4 seeds × 48 random starts spread uniformly over the
+# window; GD (β = 0) and the heavy ball with β = 0.5 and β = 0.9, each at the same 8 rates from
+# 0.03 to 0.6; 300 steps. A run *ended in* a well only if it **settled**: it did not diverge, its last 20
+# points lie within 10⁻³ of its final point, the gradient there is below 10⁻³, and that point is
+# within 0.1 of the well's minimum. Runs still moving count as "not settled", never as a well.
 
-A common picture: momentum carries the ball through shallow dents that would trap plain
-gradient descent, so it ends in deeper minima. Test it on `landscapes.MultiWell`: a wide bowl
-with three Gaussian dents, the deepest (lower right in the picture below) and two shallower
-ones.
-
-The experiment, in **one** broadcast call: 4 seeds × 48 random starts spread uniformly over the
-window; GD (β = 0) and the heavy ball with β = 0.5 and β = 0.9, each at the same 8 rates from
-0.03 to 0.6; 300 steps. A run *ended in* a well only if it **settled**: it did not diverge, its last 20
-points lie within 10⁻³ of its final point, the gradient there is below 10⁻³, and that point is
-within 0.1 of the well's minimum. Runs still moving count as "not settled", never as a well.
-"""),
-("code", r"""
+# %%
 wells = landscapes.MultiWell()
 print("minima (deepest first):", np.round(wells.minimizers, 2).tolist(), "values", np.round(wells.value(wells.minimizers), 2))
 gd_limits = 2 / np.linalg.eigvalsh(wells.hessian(wells.minimizers)).max(-1)     # 2/λ_max at each minimum
@@ -453,8 +456,8 @@ end = ended_in(r, wells)                     # (η, β, seed, start)
 deep = (end == 0).mean(-1)                   # share ending in the deepest well, per seed
 moving = (end == -1).mean(-1)                # share not settled anywhere
 print(f"{end.size} runs; share per (η, β) is a mean over {len(SEEDS)} seeds of {starts.shape[1]} starts each")
-"""),
-("code", r"""
+
+# %%
 fig, (ax_map, ax) = plt.subplots(1, 2, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1, 2.2]})
 plotting.contours(ax_map, wells)
 for name, m in zip(["deepest", "middle", "shallowest"], wells.minimizers):
@@ -473,8 +476,8 @@ ax.minorticks_off()
 ax.legend(handles=settled + unsettled, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 fig.tight_layout()
 plt.show()
-"""),
-("code", r"""
+
+# %%
 best = deep.mean(-1).argmax(0)               # each method's own best rate
 for j, b in enumerate(well_betas):
     i = best[j]
@@ -493,41 +496,32 @@ for j in (1, 2):
     verdict = ("more often than" if diff.mean() > 0 else "less often than") if real else "about as often as"
     print(f"VERDICT: heavy ball with β = {well_betas[j]:g}, at its best rate, settles in the deepest well {verdict} GD "
           f"at its best rate")
-"""),
-("md", r"""
-**What the experiment says.** GD's share of the deepest well is flat in η for as long as GD
-settles at all; above the largest 2/λ_max printed with the minima it settles nowhere. Momentum changes the answer only **sometimes**: with a little momentum (β = 0.5) the
-runs end where GD's end; with a lot (β = 0.9) and a rate in a middle band, momentum carries a
-good share of the runs that GD leaves in a shallower well on to the deepest one, but it also
-carries some of the runs that GD brings to the deepest well away from it (the lines above give
-both shares), and at the smallest rates it does no better than GD. The reason is not magic: β = 0.9
-multiplies the effective step on a steady slope by 1/(1 − β) = 10 while the stable range in a
-well grows to η·λ < 2 + 2β, so momentum can move far *and* still settle, which GD cannot. On
-another landscape the same mechanism can just as well carry a run past the deepest well; a
-claim like this has to be checked on the problem at hand.
 
-## Recap
-- Heavy ball: Δw ← βΔw − η∇L, w ← w + Δw; effective step η/(1 − β) along steady slopes.
-- Stable iff η·λ < 2 + 2β; optimum (η*, β*) gives rate (√κ − 1)/(√κ + 1): steps grow like
-  √κ instead of κ. The optimum sits at a fraction κ/(κ + 1) of the stability limit: back off a
-  little from a sweep's winner in practice.
-- The (η, β) map is a valley: too little momentum is slow, too much rings.
-- PyTorch's momentum equals the heavy ball only while η is constant.
-- Nesterov = heavy ball with the gradient at the look-ahead point; the look-ahead form, the
-  library form and PyTorch's form are one method in different variables. It brakes in steep
-  directions, has a *narrower* stable range, is slower than a tuned heavy ball on quadratics,
-  and keeps its guarantee where the heavy ball's fails.
-- "Momentum rolls over small bumps": sometimes, with enough momentum and the right rate,
-  and it can roll out of good wells too. Measure it.
-
-**Exercise:** [exercises/03_momentum](../exercises/03_momentum/03_momentum.ipynb) (the momentum step in both conventions, the optimal (η, β)). Each task checks itself when you run its test cell; `hint("03.1")` helps when you are stuck.
-**Next:** `04_schedules.ipynb`.
-"""),
-]
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from nb import build
-    build(CELLS, Path(__file__).resolve().parents[2] / "notebooks" / (Path(__file__).stem + ".ipynb"))
+# %% [markdown]
+# **What the experiment says.** GD's share of the deepest well is flat in η for as long as GD
+# settles at all; above the largest 2/λ_max printed with the minima it settles nowhere. Momentum changes the answer only **sometimes**: with a little momentum (β = 0.5) the
+# runs end where GD's end; with a lot (β = 0.9) and a rate in a middle band, momentum carries a
+# good share of the runs that GD leaves in a shallower well on to the deepest one, but it also
+# carries some of the runs that GD brings to the deepest well away from it (the lines above give
+# both shares), and at the smallest rates it does no better than GD. The reason is not magic: β = 0.9
+# multiplies the effective step on a steady slope by 1/(1 − β) = 10 while the stable range in a
+# well grows to η·λ < 2 + 2β, so momentum can move far *and* still settle, which GD cannot. On
+# another landscape the same mechanism can just as well carry a run past the deepest well; a
+# claim like this has to be checked on the problem at hand.
+#
+# ## Recap
+# - Heavy ball: Δw ← βΔw − η∇L, w ← w + Δw; effective step η/(1 − β) along steady slopes.
+# - Stable iff η·λ < 2 + 2β; optimum (η*, β*) gives rate (√κ − 1)/(√κ + 1): steps grow like
+#   √κ instead of κ. The optimum sits at a fraction κ/(κ + 1) of the stability limit: back off a
+#   little from a sweep's winner in practice.
+# - The (η, β) map is a valley: too little momentum is slow, too much rings.
+# - PyTorch's momentum equals the heavy ball only while η is constant.
+# - Nesterov = heavy ball with the gradient at the look-ahead point; the look-ahead form, the
+#   library form and PyTorch's form are one method in different variables. It brakes in steep
+#   directions, has a *narrower* stable range, is slower than a tuned heavy ball on quadratics,
+#   and keeps its guarantee where the heavy ball's fails.
+# - "Momentum rolls over small bumps": sometimes, with enough momentum and the right rate,
+#   and it can roll out of good wells too. Measure it.
+#
+# **Exercise:** [exercises/03_momentum](../exercises/03_momentum/03_momentum.ipynb) (the momentum step in both conventions, the optimal (η, β)). Each task checks itself when you run its test cell; `hint("03.1")` helps when you are stuck.
+# **Next:** [04_schedules](04_schedules.ipynb).

@@ -1,43 +1,42 @@
-CELLS = [
-("md", r"""
-# 04 · Learning-rate schedules
+# %% [markdown]
+# # 04 · Learning-rate schedules
+#
+# **After this notebook you will be able to**
+# - write every common schedule as a formula of the step t, exactly,
+# - tell time-based decay (a recursion) from inverse-time decay (a closed form),
+# - line the textbook step decay up with PyTorch's StepLR, and drive PyTorch's schedulers in
+#   the right order,
+# - compare schedules fairly: each at its own tuned η₀, averaged over many noisy runs,
+# - explain with the noise floor and the sum of the rates when decay helps and when it hurts,
+# - use warm-up, one-cycle, cyclic rates, restarts and reduce-on-plateau.
+#
+# In `lrcourse` a schedule is a pure function `t -> η` (t = number of updates done so far, so
+# t = 0 is the rate of the first update). Any optimizer takes one as its `lr`.
+# `S.describe(schedule)` writes a schedule in words, for legends.
 
-**After this notebook you will be able to**
-- write every common schedule as a formula of the step t, exactly,
-- tell time-based decay (a recursion) from inverse-time decay (a closed form),
-- line the textbook step decay up with PyTorch's StepLR, and drive PyTorch's schedulers in
-  the right order,
-- compare schedules fairly: each at its own tuned η₀, averaged over many noisy runs,
-- explain with the noise floor and the sum of the rates when decay helps and when it hurts,
-- use warm-up, one-cycle, cyclic rates, restarts and reduce-on-plateau.
-
-In `lrcourse` a schedule is a pure function `t -> η` (t = number of updates done so far, so
-t = 0 is the rate of the first update). Any optimizer takes one as its `lr`.
-`S.describe(schedule)` writes a schedule in words, for legends.
-"""),
-("code", r"""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 import lrcourse as lrc
 from lrcourse import landscapes, plotting, schedules as S, widgets
-"""),
-("md", r"""
-## 1. The decays, exactly
 
-- constant: η_t = η₀
-- time-based: **η_{n+1} = η_n / (1 + d·n)**, a recursion on the previous rate
-- inverse-time (Keras' name): η_n = η₀ / (1 + d·n), a closed form
-- step decay: η_n = η₀ · d^⌊(1+n)/r⌋, with drop factor d (0 < d < 1) and one drop every r steps
-- exponential: η_n = η₀ · e^(−d·n)
-- inverse scaling (scikit-learn's `invscaling`): η_n = η₀ / (n + 1)^p
+# %% [markdown]
+# ## 1. The decays, exactly
+#
+# - constant: η_t = η₀
+# - time-based: **η_{n+1} = η_n / (1 + d·n)**, a recursion on the previous rate
+# - inverse-time (Keras' name): η_n = η₀ / (1 + d·n), a closed form
+# - step decay: η_n = η₀ · d^⌊(1+n)/r⌋, with drop factor d (0 < d < 1) and one drop every r steps
+# - exponential: η_n = η₀ · e^(−d·n)
+# - inverse scaling (scikit-learn's `invscaling`): η_n = η₀ / (n + 1)^p
+#
+# The time-based recursion and the inverse-time closed form are often confused. Unrolled, the
+# recursion divides η₀ by (1 + d·0)(1 + d·1)…(1 + d·(n−1)). That product equals
+# d^(n−1)·Γ(n + 1/d)/Γ(1 + 1/d), which grows faster than any exponential, so the time-based rate
+# **collapses**: in the figure it falls out through the bottom of the plot within a few dozen
+# steps (the axis is cut so that the other decays stay readable; the cell prints where it goes).
 
-The time-based recursion and the inverse-time closed form are often confused. Unrolled, the
-recursion divides η₀ by (1 + d·0)(1 + d·1)…(1 + d·(n−1)). That product equals
-d^(n−1)·Γ(n + 1/d)/Γ(1 + 1/d), which grows faster than any exponential, so the time-based rate
-**collapses**: in the figure it falls out through the bottom of the plot within a few dozen
-steps (the axis is cut so that the other decays stay readable; the cell prints where it goes).
-"""),
-("code", r"""
+# %%
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 decays = [S.time_based(0.1, 0.01), S.inverse_time(0.1, 0.01), S.exponential(0.1, 0.01),
           S.step_decay(0.1, 0.5, 50), S.inverse_scaling(0.1, 0.5)]
@@ -56,24 +55,24 @@ for n in range(100):
     eta = eta / (1 + 0.01 * n)
 print(f"at n = 100: the recursion by hand {eta:.3e}, lrcourse time_based {S.time_based(0.1, 0.01)(100):.3e}, "
       f"inverse-time {S.inverse_time(0.1, 0.01)(100):.3e}")
-"""),
-("md", r"""
-## 2. Step decay against PyTorch's StepLR, and PyTorch's conventions
 
-The textbook formula uses ⌊(1 + n)/r⌋; PyTorch's `StepLR` uses ⌊n/r⌋, so it drops one step
-later. Here is the table next to PyTorch's own scheduler.
+# %% [markdown]
+# ## 2. Step decay against PyTorch's StepLR, and PyTorch's conventions
+#
+# The textbook formula uses ⌊(1 + n)/r⌋; PyTorch's `StepLR` uses ⌊n/r⌋, so it drops one step
+# later. Here is the table next to PyTorch's own scheduler.
+#
+# Three conventions of `torch.optim.lr_scheduler` matter when you line it up with a formula:
+#
+# 1. **Building a scheduler already sets the first rate.** The constructor writes the rate for
+#    step 0 into the optimizer (for `OneCycleLR` that is `max_lr/div_factor`, not the `lr` you
+#    gave SGD), so do not call `step()` once "to start it".
+# 2. **`scheduler.step()` comes after `optimizer.step()`**, once per update (or once per epoch,
+#    if the schedule counts epochs). The other order skips the first rate, and PyTorch warns.
+# 3. **`scheduler.get_last_lr()`** is the rate the *next* `optimizer.step()` will use. After k
+#    calls of `scheduler.step()` it equals our schedule at t = k.
 
-Three conventions of `torch.optim.lr_scheduler` matter when you line it up with a formula:
-
-1. **Building a scheduler already sets the first rate.** The constructor writes the rate for
-   step 0 into the optimizer (for `OneCycleLR` that is `max_lr/div_factor`, not the `lr` you
-   gave SGD), so do not call `step()` once "to start it".
-2. **`scheduler.step()` comes after `optimizer.step()`**, once per update (or once per epoch,
-   if the schedule counts epochs). The other order skips the first rate, and PyTorch warns.
-3. **`scheduler.get_last_lr()`** is the rate the *next* `optimizer.step()` will use. After k
-   calls of `scheduler.step()` it equals our schedule at t = k.
-"""),
-("code", r"""
+# %%
 import torch
 
 p = torch.zeros(1, requires_grad=True)
@@ -89,56 +88,56 @@ ours = S.step_lr(0.1, gamma=0.5, step_size=3)(np.arange(8))
 print(" n  textbook  lrcourse.step_lr  torch StepLR")
 for n in range(8):
     print(f"{n:>2}  {textbook[n]:.4f}    {ours[n]:.4f}            {torch_rates[n]:.4f}")
-"""),
-("code", r"""
+
+# %%
 opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 print(f"SGD built with lr = {opt.param_groups[0]['lr']:g}")
 cycle = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=300)
 print(f"after OneCycleLR(max_lr=0.1, total_steps=300) is built, before any step: the optimizer's rate is "
       f"{opt.param_groups[0]['lr']:g}, get_last_lr() gives {cycle.get_last_lr()[0]:g}, "
       f"and lrcourse's one_cycle at t = 0 gives {S.one_cycle(0.1, 300)(0):g}")
-"""),
-("md", r"""
-## 3. Every schedule with its own sliders
 
-Each dashboard shows the schedule and what it does to gradient descent with **noisy
-gradients** (as with minibatches, here exact gradients plus Gaussian noise of size σ = 2) on a
-bowl with curvatures 0.2 and 2, against the constant rate η₀. Every setting runs 16 noisy runs
-at once; the curves are their mean loss, and the title gives the mean ± standard error of each
-run's average loss over its last 50 steps. With noise, a constant rate stops improving at a
-**noise floor** that grows with η; decaying η lowers the floor. The tabs come in two rows,
-rates that only decay and rates that rise again; each row opens on its first schedule (step
-decay, cosine). The constant tab, last in the first row, compares the constant rate with itself
-and is there as the control.
-"""),
-("code", r"""
+# %% [markdown]
+# ## 3. Every schedule with its own sliders
+#
+# Each dashboard shows the schedule and what it does to gradient descent with **noisy
+# gradients** (as with minibatches, here exact gradients plus Gaussian noise of size σ = 2) on a
+# bowl with curvatures 0.2 and 2, against the constant rate η₀. Every setting runs 16 noisy runs
+# at once; the curves are their mean loss, and the title gives the mean ± standard error of each
+# run's average loss over its last 50 steps. With noise, a constant rate stops improving at a
+# **noise floor** that grows with η; decaying η lowers the floor. The tabs come in two rows,
+# rates that only decay and rates that rise again; each row opens on its first schedule (step
+# decay, cosine). The constant tab, last in the first row, compares the constant rate with itself
+# and is there as the control.
+
+# %%
 tabs = widgets.schedule_tabs(lr=0.4)
 tabs
-"""),
-("md", r"""
-One tab per schedule; the axes stay fixed while you drag, so two positions of a slider can be
-compared by eye. To get one of them on its own, larger, call `widgets.schedule_explorer` with
-the tab's name, for example `"one_cycle"`.
 
-## 4. Which schedule wins on the noisy bowl? A fair race
+# %% [markdown]
+# One tab per schedule; the axes stay fixed while you drag, so two positions of a slider can be
+# compared by eye. To get one of them on its own, larger, call `widgets.schedule_explorer` with
+# the tab's name, for example `"one_cycle"`.
+#
+# ## 4. Which schedule wins on the noisy bowl? A fair race
+#
+# One run per schedule decides nothing here: the loss of a single noisy run wanders by as much
+# as the differences between schedules. And comparing every schedule at one η₀ ranks them by how
+# well that η₀ happens to suit each. So the race is run like this:
+#
+# - **shapes**: every schedule keeps the shape of its tab's starting sliders (printed below);
+#   only η₀ (the peak rate) is tuned;
+# - **tuning**: for each schedule, η₀ is swept over the same grid (printed below; it must be
+#   fine, or the race ranks grid points instead of schedules); each point is the mean over the
+#   tuning runs (their number is in the figure's title, one broadcast call) of each run's average
+#   loss over its last 50 of 300 steps;
+# - **measuring**: each schedule is then run at its own best η₀ on *fresh* noise, a few thousand
+#   runs, so the luck of the tuning runs does not flatter the winner. All schedules see the same
+#   noise, so a difference between two of them is measured run by run (a paired difference);
+# - **verdicts**: a difference counts as real only when it is larger than three standard
+#   errors of that paired difference. The constant rate, tuned the same way, is the control.
 
-One run per schedule decides nothing here: the loss of a single noisy run wanders by as much
-as the differences between schedules. And comparing every schedule at one η₀ ranks them by how
-well that η₀ happens to suit each. So the race is run like this:
-
-- **shapes**: every schedule keeps the shape of its tab's starting sliders (printed below);
-  only η₀ (the peak rate) is tuned;
-- **tuning**: for each schedule, η₀ is swept over the same grid (printed below; it must be
-  fine, or the race ranks grid points instead of schedules); each point is the mean over the
-  tuning runs (their number is in the figure's title, one broadcast call) of each run's average
-  loss over its last 50 of 300 steps;
-- **measuring**: each schedule is then run at its own best η₀ on *fresh* noise, a few thousand
-  runs, so the luck of the tuning runs does not flatter the winner. All schedules see the same
-  noise, so a difference between two of them is measured run by run (a paired difference);
-- **verdicts**: a difference counts as real only when it is larger than three standard
-  errors of that paired difference. The constant rate, tuned the same way, is the control.
-"""),
-("code", r"""
+# %%
 bowl = landscapes.Quadratic.from_condition(10.0, L=2.0)    # curvatures 0.2 and 2, along the axes
 SIGMA, STEPS, TAIL, X0 = 2.0, 300, 50, np.array([3.0, 3.0])
 TUNE_SEED, TEST_SEED = lrc.sweeps.seeds(2)
@@ -210,8 +209,8 @@ print(f"η₀ grid: {ETAS.size} values from {ETAS[0]:g} to {ETAS[-1]:g}, each {E
 print("the shapes, written out at η₀ = 0.1:")
 for name, make in SHAPES.items():
     print(f"  {name:<16} {S.describe(make(0.1))}")
-"""),
-("code", r"""
+
+# %%
 tuned = {name: tune(make) for name, make in lrc.sweeps.progress(SHAPES.items(), desc="tuning each schedule",
                                                                   total=len(SHAPES))}
 
@@ -232,8 +231,8 @@ axes[0].set(ylabel=f"mean loss, last {TAIL} of {STEPS} steps")
 fig.suptitle(f"loss over the last {TAIL} of {STEPS} steps against η₀ (tuning runs, mean ± s.e. of {TUNE_RUNS} runs;\n"
              "large outlined marker = each schedule's best η₀; a curve stops where a run diverged)")
 plt.show()
-"""),
-("code", r"""
+
+# %%
 measured = {name: tail_loss(SHAPES[name](best), TEST_SEED, RUNS) for name, (best, _) in tuned.items()}
 edge = [name for name, (best, _) in tuned.items() if best in (ETAS[0], ETAS[-1])]
 means = {name: mean_se(v)[0] for name, v in measured.items()}
@@ -258,38 +257,38 @@ for outcome, what in [("below", "below the tuned constant rate"), ("above", "abo
 warm = {"below": "lowers the loss", "above": "costs loss", "tied": "changes nothing within the spread"}
 print(f"VERDICT: on this bowl, putting a warm-up in front of cosine {warm[compare(measured['warmup'], measured['cosine'])]}"
       " (each at its own best η₀)")
-"""),
-("md", r"""
-Read the table with its spread. The rank column starts a new rank only where the gap to the
-previous rank's leader is larger than three standard errors, so schedules with the same rank
-cannot be told apart by this experiment: the order inside a rank is noise. The same holds for
-the verdict lines, which compare every schedule with the tuned constant rate run by run. Note
-which schedules lose even at their best η₀: a schedule whose rate collapses early stops moving
-while the error (from the start, and from the noise of its early large steps) is still there,
-and one that keeps returning to a high rate right up to the end sits at a high noise floor;
-neither can finish low. The last verdict line asks whether a warm-up in front of cosine pays
-on this bowl, where nothing in the first steps needs protecting (in this shape the warm-up
-also pushes cosine's last 30 steps past the 300-step budget, so its anneal is cut short).
 
-## 5. Why decay helps at a large η₀ and can hurt at a small one
+# %% [markdown]
+# Read the table with its spread. The rank column starts a new rank only where the gap to the
+# previous rank's leader is larger than three standard errors, so schedules with the same rank
+# cannot be told apart by this experiment: the order inside a rank is noise. The same holds for
+# the verdict lines, which compare every schedule with the tuned constant rate run by run. Note
+# which schedules lose even at their best η₀: a schedule whose rate collapses early stops moving
+# while the error (from the start, and from the noise of its early large steps) is still there,
+# and one that keeps returning to a high rate right up to the end sits at a high noise floor;
+# neither can finish low. The last verdict line asks whether a warm-up in front of cosine pays
+# on this bowl, where nothing in the first steps needs protecting (in this shape the warm-up
+# also pushes cosine's last 30 steps past the 300-step budget, so its anneal is cut short).
+#
+# ## 5. Why decay helps at a large η₀ and can hurt at a small one
+#
+# On this bowl every direction of the error evolves on its own. Along the eigenvector with
+# curvature λ, with error e_t and gradient noise ξ_t of size σ,
+#
+#   e_{t+1} = (1 − η_t·λ)·e_t − η_t·σ·ξ_t,
+#
+# so its mean square m_t = E[e_t²] obeys m_{t+1} = (1 − η_t·λ)²·m_t + η_t²·σ², and the expected
+# loss is Σ ½·λ·m_t over the directions. It is the sum of two parts:
+#
+# - the **initial error left**, ½·λ·e_0²·∏(1 − η_k·λ)², which is about ½·λ·e_0²·exp(−2·λ·Σ_k η_k)
+#   while η·λ is small: to remove it, what counts is the **sum of the rates Σ η_t**;
+# - the **noise part**, which for a constant rate settles at the **noise floor**
+#   ½·λ·m_∞ = η·σ²/(2·(2 − η·λ)) per direction, proportional to η while η·λ is small.
+#
+# The next cell computes both parts exactly for any sequence of rates, and checks the floor
+# against the measured constant rate at η₀ = 0.05.
 
-On this bowl every direction of the error evolves on its own. Along the eigenvector with
-curvature λ, with error e_t and gradient noise ξ_t of size σ,
-
-  e_{t+1} = (1 − η_t·λ)·e_t − η_t·σ·ξ_t,
-
-so its mean square m_t = E[e_t²] obeys m_{t+1} = (1 − η_t·λ)²·m_t + η_t²·σ², and the expected
-loss is Σ ½·λ·m_t over the directions. It is the sum of two parts:
-
-- the **initial error left**, ½·λ·e_0²·∏(1 − η_k·λ)², which is about ½·λ·e_0²·exp(−2·λ·Σ_k η_k)
-  while η·λ is small: to remove it, what counts is the **sum of the rates Σ η_t**;
-- the **noise part**, which for a constant rate settles at the **noise floor**
-  ½·λ·m_∞ = η·σ²/(2·(2 − η·λ)) per direction, proportional to η while η·λ is small.
-
-The next cell computes both parts exactly for any sequence of rates, and checks the floor
-against the measured constant rate at η₀ = 0.05.
-"""),
-("code", r"""
+# %%
 LAMBDAS = np.linalg.eigvalsh(bowl.A)          # 0.2 and 2
 E0 = X0 - bowl.center                          # the bowl's axes are the coordinate axes
 
@@ -318,15 +317,15 @@ print(f"constant η = {SMALL}: noise floor (theory) {noise_floor(SMALL):.4f}; ex
 agrees, at_floor = abs(m - theory) <= Z * se, left[-TAIL:].mean() < 0.1 * noise_floor(SMALL)
 print("VERDICT: the measured constant rate " + ("agrees" if agrees else "does NOT agree")
       + " with the theory, and it " + ("has reached its noise floor" if at_floor else "has NOT reached its noise floor yet"))
-"""),
-("md", r"""
-Now the decays (the schedules whose rate never rises; cycles, restarts and warm-ups had their
-turn in the race) at the same two values of η₀, with the constant rate as the control. This is
-not a ranking (η₀ is tuned for none of them; section 4 is the fair race); it shows the
-mechanism. For each schedule: the sum of its rates, the two parts of the expected loss
-(theory), and the measured loss with its difference to the constant rate, run by run.
-"""),
-("code", r"""
+
+# %% [markdown]
+# Now the decays (the schedules whose rate never rises; cycles, restarts and warm-ups had their
+# turn in the race) at the same two values of η₀, with the constant rate as the control. This is
+# not a ranking (η₀ is tuned for none of them; section 4 is the fair race); it shows the
+# mechanism. For each schedule: the sum of its rates, the two parts of the expected loss
+# (theory), and the measured loss with its difference to the constant rate, run by run.
+
+# %%
 DECAYS = [n for n, make in SHAPES.items() if np.all(np.diff(make(0.1)(np.arange(STEPS))) <= 0)]
 at = {}
 print(f"{'':<18}{'Σ η_t':>8} {'initial error left':>19} {'noise part':>11} {'measured ± s.e.':>20}"
@@ -341,8 +340,9 @@ for eta0, n_runs in [(LARGE, 512), (SMALL, RUNS)]:          # at the large η₀
         (m, se), (d, dse) = mean_se(runs), mean_se(runs - at[eta0, "constant"]["runs"])
         print(f"  {name:<16}{rates.sum():>8.2f} {left[-TAIL:].mean():>19.4f} {noise[-TAIL:].mean():>11.4f} "
               f"{m:>11.4f} ± {se:.4f} {d:>+14.4f} ± {dse:.4f}")
-"""),
-("code", r"""
+
+
+# %%
 def against_constant(eta0):
     return {name: compare(at[eta0, name]["runs"], at[eta0, "constant"]["runs"]) for name in DECAYS if name != "constant"}
 
@@ -363,89 +363,91 @@ else:
                          "the constant rate's whole loss" if explained else
                          "the initial error left does not explain every loss at the small η₀")
           + ("; each of them has a smaller sum of rates than the constant rate" if less_sum else ""))
-"""),
-("md", r"""
-How to read the two blocks:
 
-- **Large η₀.** The constant rate's loss is almost all noise floor, far above that of every
-  decay: any way of lowering the rate later lowers the floor, and even a decay that leaves
-  some of the initial error behind wins.
-- **Small η₀.** The constant rate has reached its floor (the check above): it is *not* still
-  converging. The decays that lose against it lose because their sum of rates Σ η_t is a
-  fraction of the constant rate's, too small to remove the initial error, above all along the
-  flat direction (curvature 0.2), where the error shrinks like exp(−2·λ·Σ η_t) with a λ ten
-  times smaller than along the steep one: compare the column "initial error left" with the
-  constant rate's whole loss. Their noise part is lower, but that does not make up for it.
-  Cosine keeps a large rate for longer, so its Σ η_t is about half the constant's: it removes most of the
-  initial error *and* lowers the noise, and can end below the constant rate even here. The
-  verdict lines say which way each decay went, measured.
+# %% [markdown]
+# How to read the two blocks:
+#
+# - **Large η₀.** The constant rate's loss is almost all noise floor, far above that of every
+#   decay: any way of lowering the rate later lowers the floor, and even a decay that leaves
+#   some of the initial error behind wins.
+# - **Small η₀.** The constant rate has reached its floor (the check above): it is *not* still
+#   converging. The decays that lose against it lose because their sum of rates Σ η_t is a
+#   fraction of the constant rate's, too small to remove the initial error, above all along the
+#   flat direction (curvature 0.2), where the error shrinks like exp(−2·λ·Σ η_t) with a λ ten
+#   times smaller than along the steep one: compare the column "initial error left" with the
+#   constant rate's whole loss. Their noise part is lower, but that does not make up for it.
+#   Cosine keeps a large rate for longer, so its Σ η_t is about half the constant's: it removes most of the
+#   initial error *and* lowers the noise, and can end below the constant rate even here. The
+#   verdict lines say which way each decay went, measured.
+#
+# "Decay helps" is therefore a statement about the noise: it helps when the loss is dominated
+# by the noise floor, and it hurts when it cuts the rate before the sum of the rates has removed
+# the initial error. Tuning η₀ for each schedule (section 4) moves every schedule to where that
+# trade-off is best.
+#
+# ## 6. Warm-up, one-cycle, cosine with warm restarts
+#
+# Warm-up ramps η up over the first steps. It is used where the first steps are the dangerous
+# ones, as in deep networks whose early gradients are large or whose optimizer statistics
+# (Adam's) are not settled yet; this lesson does not measure that case, and on the noisy bowl of
+# section 4 the race's last verdict line says what a warm-up in front of cosine did there.
+# `S.warmup(any_schedule, steps)` puts it in front of anything. One-cycle rises to a peak then
+# anneals far below the start.
+# `CosineAnnealingLR` in PyTorch keeps going after T_max and rises again; `S.cosine` holds η_min
+# unless you pass `periodic=True`.
 
-"Decay helps" is therefore a statement about the noise: it helps when the loss is dominated
-by the noise floor, and it hurts when it cuts the rate before the sum of the rates has removed
-the initial error. Tuning η₀ for each schedule (section 4) moves every schedule to where that
-trade-off is best.
-
-## 6. Warm-up, one-cycle, cosine with warm restarts
-
-Warm-up ramps η up over the first steps. It is used where the first steps are the dangerous
-ones, as in deep networks whose early gradients are large or whose optimizer statistics
-(Adam's) are not settled yet; this lesson does not measure that case, and on the noisy bowl of
-section 4 the race's last verdict line says what a warm-up in front of cosine did there.
-`S.warmup(any_schedule, steps)` puts it in front of anything. One-cycle rises to a peak then
-anneals far below the start.
-`CosineAnnealingLR` in PyTorch keeps going after T_max and rises again; `S.cosine` holds η_min
-unless you pass `periodic=True`.
-"""),
-("code", r"""
+# %%
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for s in [S.warmup(S.cosine(0.1, 250, 0.001), 50), S.one_cycle(0.1, 300), S.cosine_restarts(0.1, 40, 2, 0.001),
           S.cosine(0.1, 100, periodic=True)]:
     plotting.schedule_curve(ax, s, 300, label=S.describe(s), **plotting.style(len(ax.lines)))
-plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("warm-up, one-cycle, restarts, periodic cosine")
+plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+ax.set_title("warm-up, one-cycle, restarts, periodic cosine")
 plt.show()
-"""),
-("md", r"""
-## 7. Cyclic rates
 
-A cyclic schedule (Smith, 2017) moves η back and forth between a low rate and a peak in a
-triangle wave: it climbs linearly for `step_size_up` steps, falls for as many, and starts
-again. Unlike a restart, which jumps back to the peak, it rises gradually. The three modes
-differ in the height of later cycles: `triangular` keeps it, `triangular2` halves it every
-cycle, and `exp_range` multiplies it by γ^t. PyTorch's `CyclicLR` gives the same rates; it is
-meant to be stepped after every batch, and by default it also cycles the momentum in the
-opposite direction (`cycle_momentum=True`), which raises an error for an optimizer without
-momentum. `S.cyclic` schedules only the rate.
+# %% [markdown]
+# ## 7. Cyclic rates
+#
+# A cyclic schedule (Smith, 2017) moves η back and forth between a low rate and a peak in a
+# triangle wave: it climbs linearly for `step_size_up` steps, falls for as many, and starts
+# again. Unlike a restart, which jumps back to the peak, it rises gradually. The three modes
+# differ in the height of later cycles: `triangular` keeps it, `triangular2` halves it every
+# cycle, and `exp_range` multiplies it by γ^t. PyTorch's `CyclicLR` gives the same rates; it is
+# meant to be stepped after every batch, and by default it also cycles the momentum in the
+# opposite direction (`cycle_momentum=True`), which raises an error for an optimizer without
+# momentum. `S.cyclic` schedules only the rate.
+#
+# A cyclic rate never settles down by itself: the run is only as quiet as the last stretch of the
+# last cycle, which is why in section 4 it ends at a high noise floor.
 
-A cyclic rate never settles down by itself: the run is only as quiet as the last stretch of the
-last cycle, which is why in section 4 it ends at a high noise floor.
-"""),
-("code", r"""
+# %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for mode in ["triangular", "triangular2", "exp_range"]:
     s = S.cyclic(0.01, 0.1, step_size_up=30, mode=mode, gamma=0.995 if mode == "exp_range" else 1.0)
     plotting.schedule_curve(ax, s, 300, label=S.describe(s), **plotting.style(len(ax.lines)))
-plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2)); ax.set_title("cyclic rates, three modes")
+plotting.legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+ax.set_title("cyclic rates, three modes")
 plt.show()
-"""),
-("md", r"""
-## 8. Escaping a poor basin
 
-On a landscape with several wells, a run that starts in a shallow well stays there with a
-small constant rate. Raising the rate now and then (restarts, cycles) gives it steps large
-enough to leave; decaying again lets it settle in whatever well it reached. The dashboard
-follows one start: move the slider and read where each run ends.
-"""),
-("code", r"""
+# %% [markdown]
+# ## 8. Escaping a poor basin
+#
+# On a landscape with several wells, a run that starts in a shallow well stays there with a
+# small constant rate. Raising the rate now and then (restarts, cycles) gives it steps large
+# enough to leave; decaying again lets it settle in whatever well it reached. The dashboard
+# follows one start: move the slider and read where each run ends.
+
+# %%
 widgets.escape_wells()
-"""),
-("md", r"""
-One start proves little, so the measurement uses 64 starts spread over the shallow well
-(uniformly in a disc of radius 0.2 around its bottom), the same schedules as the dashboard,
-and two controls: the small constant rate η_min = 0.02 alone, and a constant rate at the
-peak. A run counts as **settled** when its gradient norm at the end is below 1e-3; the wells
-are counted over settled runs only, and the table says how many did not settle.
-"""),
-("code", r"""
+
+# %% [markdown]
+# One start proves little, so the measurement uses 64 starts spread over the shallow well
+# (uniformly in a disc of radius 0.2 around its bottom), the same schedules as the dashboard,
+# and two controls: the small constant rate η_min = 0.02 alone, and a constant rate at the
+# peak. A run counts as **settled** when its gradient norm at the end is below 1e-3; the wells
+# are counted over settled runs only, and the table says how many did not settle.
+
+# %%
 land = landscapes.MultiWell()
 deepest = 0                                                   # minimizers are sorted, deepest first
 shallow = int(np.argmin(np.linalg.norm(land.minimizers - [0.3, 0.2], axis=1)))
@@ -478,8 +480,9 @@ for (name, peak), (settled, well) in runs.items():
     deep, deep_se = share(settled & (well == deepest))
     print(f"{name:<22}{'-' if peak is None else peak:>6}  {settled.sum():>5}/64  {deep:>20.2f} ± {deep_se:.2f}"
           f"  {np.mean(settled & (well == shallow)):>26.2f}")
-"""),
-("code", r"""
+
+
+# %%
 def escapes(name, peak):
     settled, well = runs[name, peak]
     deep, se = share(settled & (well == deepest))
@@ -510,23 +513,23 @@ print("VERDICT: " + ("even the best schedule and peak bring only a minority of t
 print("VERDICT: a constant rate at a large peak " + (
     "leaves most runs unsettled, so the fall back to a small rate is what lets a run settle"
     if not any(mostly_settled("constant at the peak", p) for p in large_peaks) else "lets most runs settle as well"))
-"""),
-("md", r"""
-So a high rate now and then can carry a run out of a poor well, and the fall back to a small
-rate is what lets it settle in the next one. The table and the verdicts also show the
-limits: how many starts reach the deepest well at best, that small peaks change nothing, and
-that a schedule whose last stretch is still at a high rate has not settled when the budget ends.
 
-## 9. Reduce on plateau
+# %% [markdown]
+# So a high rate now and then can carry a run out of a poor well, and the fall back to a small
+# rate is what lets it settle in the next one. The table and the verdicts also show the
+# limits: how many starts reach the deepest well at best, that small peaks change nothing, and
+# that a schedule whose last stretch is still at a high rate has not settled when the budget ends.
+#
+# ## 9. Reduce on plateau
+#
+# The one schedule that watches the loss: cut η by a factor when the loss has not improved
+# for more than `patience` evaluations. It is a small stateful object (`S.ReduceOnPlateau`),
+# driven by the run loop (here it sees the loss after every update). On the double well, GD
+# with η = 0.28 heads into the right-hand well, whose curvature along x times η is just under
+# the stability limit 2: the error along x flips sign every step and shrinks very slowly, so the
+# loss crawls. The constant rate is the control.
 
-The one schedule that watches the loss: cut η by a factor when the loss has not improved
-for more than `patience` evaluations. It is a small stateful object (`S.ReduceOnPlateau`),
-driven by the run loop (here it sees the loss after every update). On the double well, GD
-with η = 0.28 heads into the right-hand well, whose curvature along x times η is just under
-the stability limit 2: the error along x flips sign every step and shrinks very slowly, so the
-loss crawls. The constant rate is the control.
-"""),
-("code", r"""
+# %%
 dw = landscapes.DoubleWell()
 plateau = S.ReduceOnPlateau(0.28, factor=0.5, patience=3)
 r = lrc.run(dw, lrc.GD(lr=plateau), x0=[1.2, 0.5], steps=100)
@@ -554,21 +557,22 @@ print(f"loss above the minimum after 100 steps: reduce on plateau {gap_plateau:.
       "(0 means equal to the minimum in floating point)")
 print("VERDICT: " + ("cutting the rate when the loss stalled finished the convergence that the constant rate left crawling"
                      if gap_plateau < gap_constant / 100 else "cutting the rate did not speed up the convergence here"))
-"""),
-("md", r"""
-What did the rule call a plateau? The loss was still falling at every evaluation that the
-rule counted as "no improvement". With PyTorch's default `threshold_mode="rel"` a loss counts
-as an improvement only if it is below best·(1 − 10⁻⁴), where best is the lowest loss counted
-so far. This loss converges to the well's minimum (printed above), not to 0, so 10⁻⁴ of it is
-a fixed step in loss; once the crawl stays within that step of the best loss for `patience` + 1
-evaluations, the rule cuts. Then notice that the
-rate keeps being cut after the first cut has fixed the oscillation: by then the loss sits at
-its minimum and nothing can improve any more, so the rule halves the rate every `patience` + 1
-evaluations, whatever the threshold (`min_lr` puts a floor under it). The next cell checks
-both readings, with two controls: the threshold set to 0 (every decrease counts) and the
-absolute mode with the default threshold 10⁻⁴.
-"""),
-("code", r"""
+
+
+# %% [markdown]
+# What did the rule call a plateau? The loss was still falling at every evaluation that the
+# rule counted as "no improvement". With PyTorch's default `threshold_mode="rel"` a loss counts
+# as an improvement only if it is below best·(1 − 10⁻⁴), where best is the lowest loss counted
+# so far. This loss converges to the well's minimum (printed above), not to 0, so 10⁻⁴ of it is
+# a fixed step in loss; once the crawl stays within that step of the best loss for `patience` + 1
+# evaluations, the rule cuts. Then notice that the
+# rate keeps being cut after the first cut has fixed the oscillation: by then the loss sits at
+# its minimum and nothing can improve any more, so the rule halves the rate every `patience` + 1
+# evaluations, whatever the threshold (`min_lr` puts a floor under it). The next cell checks
+# both readings, with two controls: the threshold set to 0 (every decrease counts) and the
+# absolute mode with the default threshold 10⁻⁴.
+
+# %%
 def plateau_run(**options):
     rule = S.ReduceOnPlateau(0.28, factor=0.5, patience=3, **options)
     result = lrc.run(dw, lrc.GD(lr=rule), x0=[1.2, 0.5], steps=100)
@@ -608,28 +612,19 @@ abs_cuts = ran["abs, threshold 1e-4"][1]
 print("VERDICT: the absolute threshold 1e-4, " + ("larger" if 1e-4 > needed else "smaller")
       + " than the relative one in this loss's units, " + ("cuts sooner" if abs_cuts.size and abs_cuts[0] < first
                                                             else "does not cut sooner"))
-"""),
-("md", r"""
-## Recap
-- A schedule is a function of the step; write it exactly and test it against the formula.
-- Time-based decay (recursion) collapses far faster than inverse-time decay (closed form).
-- The textbook step decay drops one step before PyTorch's StepLR; a PyTorch scheduler sets
-  the first rate when it is built and is stepped after the optimizer.
-- Compare schedules at their own tuned η₀, over many runs, with the spread beside each mean.
-- With noisy gradients, decay lowers the noise floor; cut the rate too early and the sum of
-  the rates is too small to remove the initial error. Restarts and cycles trade stability for
-  exploration.
-- Reduce on plateau cuts when the loss falls by less than its threshold (by default a fraction
-  of the loss itself, not of the gap to the minimum), and keeps cutting once nothing can improve.
 
-**Exercise:** [exercises/04_schedules](../exercises/04_schedules/04_schedules.ipynb) (step decay and the time-based recursion, a schedule for a budget). Each task checks itself when you run its test cell; `hint("04.1")` helps when you are stuck.
-**Next:** `05_adaptive_methods.ipynb`.
-"""),
-]
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from nb import build
-    build(CELLS, Path(__file__).resolve().parents[2] / "notebooks" / (Path(__file__).stem + ".ipynb"))
+# %% [markdown]
+# ## Recap
+# - A schedule is a function of the step; write it exactly and test it against the formula.
+# - Time-based decay (recursion) collapses far faster than inverse-time decay (closed form).
+# - The textbook step decay drops one step before PyTorch's StepLR; a PyTorch scheduler sets
+#   the first rate when it is built and is stepped after the optimizer.
+# - Compare schedules at their own tuned η₀, over many runs, with the spread beside each mean.
+# - With noisy gradients, decay lowers the noise floor; cut the rate too early and the sum of
+#   the rates is too small to remove the initial error. Restarts and cycles trade stability for
+#   exploration.
+# - Reduce on plateau cuts when the loss falls by less than its threshold (by default a fraction
+#   of the loss itself, not of the gap to the minimum), and keeps cutting once nothing can improve.
+#
+# **Exercise:** [exercises/04_schedules](../exercises/04_schedules/04_schedules.ipynb) (step decay and the time-based recursion, a schedule for a budget). Each task checks itself when you run its test cell; `hint("04.1")` helps when you are stuck.
+# **Next:** [05_adaptive_methods](05_adaptive_methods.ipynb).

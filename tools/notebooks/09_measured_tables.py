@@ -1,24 +1,23 @@
-CELLS = [
-("md", r"""
-# 09 · Measured, not claimed: one network over several learning rates
+# %% [markdown]
+# # 09 · Measured, not claimed: one network over several learning rates
+#
+# **After this notebook you will be able to**
+# - measure what the learning rate does to a real network instead of quoting rules of thumb,
+# - read speed (steps and epochs to a target), validation accuracy, loss, gradient norms, a
+#   learning curve and robustness to input noise side by side, each with its spread over seeds,
+# - recognise the signature of a rate that is too high: a spike, then a flat loss near chance
+#   level with a small gradient.
+#
+# The network is an MLP (64 → 128 → 10, ReLU) on the 8×8 digits, trained with SGD and momentum
+# 0.9, minibatches of 32, for 10 epochs, at six learning rates and eight seeds each. A seed fixes
+# the initial weights and the order of the minibatches.
+#
+# `T.fit_stack` trains all 48 networks side by side: each one is exactly the network that
+# `torch.manual_seed(seed)` and `nn.Sequential(...)` would build and that `torch.optim.SGD` with
+# momentum would train alone (lesson 08's `T.fit`; a test checks that the two agree), but the 48
+# share one batched matrix product per step. Change `RATES`, `SEEDS` or `EPOCHS` and run again.
 
-**After this notebook you will be able to**
-- measure what the learning rate does to a real network instead of quoting rules of thumb,
-- read speed (steps and epochs to a target), validation accuracy, loss, gradient norms, a
-  learning curve and robustness to input noise side by side, each with its spread over seeds,
-- recognise the signature of a rate that is too high: a spike, then a flat loss near chance
-  level with a small gradient.
-
-The network is an MLP (64 → 128 → 10, ReLU) on the 8×8 digits, trained with SGD and momentum
-0.9, minibatches of 32, for 10 epochs, at six learning rates and eight seeds each. A seed fixes
-the initial weights and the order of the minibatches.
-
-`T.fit_stack` trains all 48 networks side by side: each one is exactly the network that
-`torch.manual_seed(seed)` and `nn.Sequential(...)` would build and that `torch.optim.SGD` with
-momentum would train alone (lesson 08's `T.fit`; a test checks that the two agree), but the 48
-share one batched matrix product per step. Change `RATES`, `SEEDS` or `EPOCHS` and run again.
-"""),
-("code", r"""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
@@ -44,28 +43,29 @@ def by_rate(values):
     return values.reshape(*values.shape[:-1], len(RATES), len(SEEDS))
 
 print(f"{len(lrs)} networks ({len(RATES)} rates × {len(SEEDS)} seeds), {EPOCHS} epochs of {per_epoch} steps each")
-"""),
-("md", r"""
-## 1. The table
 
-- **epochs to 90%**: the first epoch, counting from 1, after which the validation accuracy is
-  at least 0.9;
-- **steps to loss ≤ 0.2**: the first update count at which the loss on the whole training set
-  is at most `TARGET` (checked every 10 steps);
-- **val acc, epoch 10**: the validation accuracy after the last epoch;
-- **train loss, epoch 10**: the mean minibatch loss during the last epoch;
-- **‖g‖, epoch 10**: the mean gradient norm over the last epoch's steps.
 
-Each cell is mean ± standard deviation over the seeds. The two speed columns average only the
-runs that got there and say how many did; a run that diverged would count as accuracy 0.1
-(chance) and is counted in the last column. Speed is counted in steps and epochs, not seconds:
-a clock measures the machine and whatever else runs on it as much as the training.
+# %% [markdown]
+# ## 1. The table
+#
+# - **epochs to 90%**: the first epoch, counting from 1, after which the validation accuracy is
+#   at least 0.9;
+# - **steps to loss ≤ 0.2**: the first update count at which the loss on the whole training set
+#   is at most `TARGET` (checked every 10 steps);
+# - **val acc, epoch 10**: the validation accuracy after the last epoch;
+# - **train loss, epoch 10**: the mean minibatch loss during the last epoch;
+# - **‖g‖, epoch 10**: the mean gradient norm over the last epoch's steps.
+#
+# Each cell is mean ± standard deviation over the seeds. The two speed columns average only the
+# runs that got there and say how many did; a run that diverged would count as accuracy 0.1
+# (chance) and is counted in the last column. Speed is counted in steps and epochs, not seconds:
+# a clock measures the machine and whatever else runs on it as much as the training.
+#
+# To call a difference between two rates *clear*, `clearly_above` (from `lrcourse.sweeps`) asks
+# for more than twice its standard error (the seed spread shrunk by the number of seeds);
+# otherwise the two rates are level as far as this experiment can tell.
 
-To call a difference between two rates *clear*, `clearly_above` (from `lrcourse.sweeps`) asks
-for more than twice its standard error (the seed spread shrunk by the number of seeds);
-otherwise the two rates are level as far as this experiment can tell.
-"""),
-("code", r"""
+# %%
 def first_epoch_at(acc, level):
     # acc: (epoch, ...) accuracies after epochs 1, 2, ...; the first epoch (counted from 1)
     # whose accuracy is at least `level`, or NaN if none
@@ -76,8 +76,9 @@ def cell(values, fmt, count=False):
     got = values[np.isfinite(values)]
     text = "–" if not got.size else f"{got.mean():{fmt}} ± {got.std():{fmt}}"
     return text + (f" ({got.size}/{values.size})" if count else "")
-"""),
-("code", r"""
+
+
+# %%
 acc = by_rate(hist.epoch_val_acc)                              # (epoch, rate, seed)
 epochs90 = first_epoch_at(acc, 0.9)
 steps_to = np.where(by_rate(hist.reached_at) > 0, by_rate(hist.reached_at), np.nan).astype(float)
@@ -93,13 +94,13 @@ for j, lr in enumerate(RATES):
     print(f"{lr:>6} | {cell(epochs90[j], '.1f', True):>19} | {cell(steps_to[j], '.0f', True):>20} |"
           f" {cell(final_acc[j], '.3f'):>17} | {cell(final_loss[j], '.3f'):>20} | {cell(gnorm[j], '.2f'):>13} |"
           f" {diverged[j]}/{len(SEEDS)}")
-"""),
-("md", r"""
-What the table says, decided in code. For speed, "never" counts as slower than any number of
-steps; the fastest rate is the one with the fewest mean steps among the rates whose every run got
-there.
-"""),
-("code", r"""
+
+# %% [markdown]
+# What the table says, decided in code. For speed, "never" counts as slower than any number of
+# steps; the fastest rate is the one with the fewest mean steps among the rates whose every run got
+# there.
+
+# %%
 NEVER = 10 ** 9                                             # a run that never got there
 steps_all = np.where(np.isfinite(steps_to), steps_to, NEVER)
 complete = [j for j in range(len(RATES)) if np.isfinite(steps_to[j]).all()]
@@ -118,18 +119,18 @@ edges_worse = clearly_above(final_acc[best], final_acc[0]) and clearly_above(fin
 print("VERDICT:", "a middle rate gives the best final validation accuracy: the smallest and the largest rate "
       "are both clearly worse" if 0 < best < len(RATES) - 1 and edges_worse
       else "the best final validation accuracy is not clearly at a middle rate")
-"""),
-("md", r"""
-### The row of the largest rate: the signature of "too high"
 
-Look at the row of the largest rate in the table: the highest training loss, and yet one of the
-smallest gradient norms. A small gradient usually means "near a minimum", but not here. The next cell measures, for every
-rate: the loss of the first minibatch, the highest minibatch loss in epoch 1, the mean training
-loss in epoch 10 next to ln 10 (the loss of a network that spreads its bets evenly over the ten
-classes), and the share of *dead* hidden units: ReLUs that output zero for every training
-image. A dead unit passes no gradient back, so it never comes back to life.
-"""),
-("code", r"""
+# %% [markdown]
+# ### The row of the largest rate: the signature of "too high"
+#
+# Look at the row of the largest rate in the table: the highest training loss, and yet one of the
+# smallest gradient norms. A small gradient usually means "near a minimum", but not here. The next cell measures, for every
+# rate: the loss of the first minibatch, the highest minibatch loss in epoch 1, the mean training
+# loss in epoch 10 next to ln 10 (the loss of a network that spreads its bets evenly over the ten
+# classes), and the share of *dead* hidden units: ReLUs that output zero for every training
+# image. A dead unit passes no gradient back, so it never comes back to life.
+
+# %%
 losses = by_rate(hist.losses)                                  # (step, rate, seed)
 first, peak = losses[0], np.nanmax(losses[:per_epoch], axis=0)
 with torch.no_grad():
@@ -151,20 +152,20 @@ missing = [s for s, ok in signs.items() if not ok]
 print("VERDICT:", "the largest rate shows the whole too-high signature: " + "; ".join(seen) +
       ". Its gradient is small because its network is dead, not because it found a minimum" if not missing
       else "the largest rate does not show the whole too-high signature; missing: " + "; ".join(missing))
-"""),
-("md", r"""
-Why the gradient is small: once every hidden unit is zero for every image, the output is the
-same for every image, only the output biases still get a gradient, and they settle where the
-predicted class frequencies match the training set's, a loss near ln 10. The network is stuck,
-not trained. The early spike is the step that killed it: a large update pushed the first layer's
-pre-activations below zero everywhere. A gradient norm on its own cannot tell a converged
-network from a dead one; the loss beside it can.
 
-## 2. Per epoch: accuracy, loss and gradient norms
+# %% [markdown]
+# Why the gradient is small: once every hidden unit is zero for every image, the output is the
+# same for every image, only the output biases still get a gradient, and they settle where the
+# predicted class frequencies match the training set's, a loss near ln 10. The network is stuck,
+# not trained. The early spike is the step that killed it: a large update pushed the first layer's
+# pre-activations below zero everywhere. A gradient norm on its own cannot tell a converged
+# network from a dead one; the loss beside it can.
+#
+# ## 2. Per epoch: accuracy, loss and gradient norms
+#
+# Lines are the mean over seeds; bands span the lowest to the highest seed.
 
-Lines are the mean over seeds; bands span the lowest to the highest seed.
-"""),
-("code", r"""
+# %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
 epochs = np.arange(1, EPOCHS + 1)
 curves = {"validation accuracy": acc, "training loss (epoch mean)": by_rate(hist.epoch_train_loss),
@@ -184,16 +185,16 @@ for ax in axes:
     ax.set(xlabel="epoch", xticks=epochs)
 axes[0].legend(fontsize=8, loc="lower right")
 plt.show()
-"""),
-("md", r"""
-## 3. A learning curve over the training-set size
 
-Validation accuracy against the number of training images, for three rates, five seeds each,
-every network trained for the same number of steps: as many as 10 epochs of the full set take
-(the plot's title gives the number), so a small set is seen for many more epochs. A second table
-gives the final loss on the training images each network saw: whether it fitted them.
-"""),
-("code", r"""
+# %% [markdown]
+# ## 3. A learning curve over the training-set size
+#
+# Validation accuracy against the number of training images, for three rates, five seeds each,
+# every network trained for the same number of steps: as many as 10 epochs of the full set take
+# (the plot's title gives the number), so a small set is seen for many more epochs. A second table
+# gives the final loss on the training images each network saw: whether it fitted them.
+
+# %%
 sizes = [100, 200, 400, 800, len(Xt)]
 curve_rates, curve_seeds, curve_steps = [0.01, 0.03, 0.1], SEEDS[:5], 10 * per_epoch
 curve, fitted = {}, {}
@@ -228,23 +229,23 @@ ax.set_xticks(sizes, [str(n) for n in sizes])
 ax.minorticks_off()
 ax.legend()
 plt.show()
-"""),
-("md", r"""
-How to read it: with the smallest set the budget is more than a hundred passes over it; the
-training losses (second table) are all small, although they differ a lot between the rates, and
-the accuracies are close: what limits them is how little data there is. With the full set the
-budget is ten passes; the small rate leaves the training loss several times higher than the
-larger rate does, and its accuracy lags. How much the rate matters depends on how much there is
-to fit in the budget.
 
-## 4. Robustness: accuracy under input noise
+# %% [markdown]
+# How to read it: with the smallest set the budget is more than a hundred passes over it; the
+# training losses (second table) are all small, although they differ a lot between the rates, and
+# the accuracies are close: what limits them is how little data there is. With the full set the
+# budget is ten passes; the small rate leaves the training loss several times higher than the
+# larger rate does, and its accuracy lags. How much the rate matters depends on how much there is
+# to fit in the budget.
+#
+# ## 4. Robustness: accuracy under input noise
+#
+# The trained networks classify validation images with Gaussian noise of growing size σ added
+# to the pixels (which lie in [0, 1]). Every network sees the same four noisy copies of the
+# validation set, so the rates are compared on equal terms; each cell is the mean ± std over seeds
+# of the accuracy averaged over the four copies.
 
-The trained networks classify validation images with Gaussian noise of growing size σ added
-to the pixels (which lie in [0, 1]). Every network sees the same four noisy copies of the
-validation set, so the rates are compared on equal terms; each cell is the mean ± std over seeds
-of the accuracy averaged over the four copies.
-"""),
-("code", r"""
+# %%
 noises = [0.0, 0.1, 0.2, 0.4]
 draws = lrc.sweeps.seeds(4)
 robust = {}
@@ -275,26 +276,17 @@ plt.show()
 left_out = [RATES[j] for j in range(len(RATES)) if j not in shown]
 if left_out:
     print("left out of the plot (near chance level at every σ, see the table):", ", ".join(f"η = {r}" for r in left_out))
-"""),
-("md", r"""
-## Recap
-- One table, many measurements, each with its spread over seeds, and every verdict checked
-  against that spread in code.
-- Too small a rate is slow in every column. Too large a rate can kill the network: a spike,
-  then a flat loss near ln 10 with a small gradient. A small gradient norm is not a sign of
-  success unless the loss is low too.
-- The best rate for speed, for final accuracy and for robustness to noise need not be the same;
-  read the verdicts above for this network.
-- The learning curve shows that the rate's effect depends on the amount of data to fit in the
-  budget.
 
-**Next:** `10_claims_put_to_the_test.ipynb`, which uses these tools to test popular claims.
-"""),
-]
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from nb import build
-    build(CELLS, Path(__file__).resolve().parents[2] / "notebooks" / (Path(__file__).stem + ".ipynb"))
+# %% [markdown]
+# ## Recap
+# - One table, many measurements, each with its spread over seeds, and every verdict checked
+#   against that spread in code.
+# - Too small a rate is slow in every column. Too large a rate can kill the network: a spike,
+#   then a flat loss near ln 10 with a small gradient. A small gradient norm is not a sign of
+#   success unless the loss is low too.
+# - The best rate for speed, for final accuracy and for robustness to noise need not be the same;
+#   read the verdicts above for this network.
+# - The learning curve shows that the rate's effect depends on the amount of data to fit in the
+#   budget.
+#
+# **Next:** [10_claims_put_to_the_test](10_claims_put_to_the_test.ipynb), which uses these tools to test popular claims.

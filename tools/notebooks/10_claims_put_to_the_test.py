@@ -1,24 +1,23 @@
-CELLS = [
-("md", r"""
-# 10 · Claims put to the test
+# %% [markdown]
+# # 10 · Claims put to the test
+#
+# **After this notebook you will be able to**
+# - turn a rule of thumb about learning rates into a fair experiment with repeated seeds,
+# - state a verdict that is computed from the measurements and checked against their spread,
+#   and say under which conditions it holds,
+# - watch the edge of stability: in full-batch GD the sharpness climbs to 2/η and stays there.
+#
+# Each section states a claim that circulates in tutorials, runs an experiment, prints the
+# evidence (means ± standard deviations over seeds), and then a line starting with `VERDICT`,
+# whose wording the code picks from the measurements. Change the settings and run again: the
+# verdicts are about these experiments, not about all of deep learning.
+#
+# Two rules keep the experiments honest. A claim about "runs that fit" or "runs that settled" is
+# judged only on such runs, and the others are listed. A difference counts as *clear* only when
+# it is larger than twice its standard error (the spread over seeds, shrunk by the number of
+# seeds); `clearly_above` from `lrcourse.sweeps` does that test.
 
-**After this notebook you will be able to**
-- turn a rule of thumb about learning rates into a fair experiment with repeated seeds,
-- state a verdict that is computed from the measurements and checked against their spread,
-  and say under which conditions it holds,
-- watch the edge of stability: in full-batch GD the sharpness climbs to 2/η and stays there.
-
-Each section states a claim that circulates in tutorials, runs an experiment, prints the
-evidence (means ± standard deviations over seeds), and then a line starting with `VERDICT`,
-whose wording the code picks from the measurements. Change the settings and run again: the
-verdicts are about these experiments, not about all of deep learning.
-
-Two rules keep the experiments honest. A claim about "runs that fit" or "runs that settled" is
-judged only on such runs, and the others are listed. A difference counts as *clear* only when
-it is larger than twice its standard error (the spread over seeds, shrunk by the number of
-seeds); `clearly_above` from `lrcourse.sweeps` does that test.
-"""),
-("code", r"""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
@@ -37,18 +36,19 @@ def spread(values, fmt=".3f"):
     values = np.asarray(values, float)
     values = values[np.isfinite(values)]
     return "–" if not values.size else f"{values.mean():{fmt}} ± {values.std():{fmt}}"
-"""),
-("md", r"""
-## Claim 1: "A smaller learning rate always generalizes better"
 
-A fair test compares networks that fit the training data equally well. Each rate trains an MLP
-(64 → 128 → 10) with plain SGD, minibatches of 32, on 300 images until the loss on those 300
-images is at most 0.1 (checked every 25 steps), for at most 2500 steps; five seeds per rate.
-Then the validation accuracy is measured. A run that never reaches the target did not fit the
-data, so the claim says nothing about it: it is left out of the verdict and listed. (A network
-whose hidden units have all died is stopped early: it can never reach the target.)
-"""),
-("code", r"""
+
+# %% [markdown]
+# ## Claim 1: "A smaller learning rate always generalizes better"
+#
+# A fair test compares networks that fit the training data equally well. Each rate trains an MLP
+# (64 → 128 → 10) with plain SGD, minibatches of 32, on 300 images until the loss on those 300
+# images is at most 0.1 (checked every 25 steps), for at most 2500 steps; five seeds per rate.
+# Then the validation accuracy is measured. A run that never reaches the target did not fit the
+# data, so the claim says nothing about it: it is left out of the verdict and listed. (A network
+# whose hidden units have all died is stopped early: it can never reach the target.)
+
+# %%
 def judge_fitted(rates, acc, fitted, least=3):
     # Judge "smaller generalizes better" on fitted runs only. acc, fitted: (rate, seed) arrays.
     # Returns the rates judged (at least `least` fitted runs each), and the larger rates that
@@ -60,8 +60,9 @@ def judge_fitted(rates, acc, fitted, least=3):
     beats = [rates[j] for j in used[1:] if clearly_above(ok(used[0]), ok(j))]
     beaten_by = [rates[j] for j in used[1:] if clearly_above(ok(j), ok(used[0]))]
     return [rates[j] for j in used], beats, beaten_by
-"""),
-("code", r"""
+
+
+# %%
 RATES1, N1, FIT, MAX1 = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0], 300, 0.1, 2500
 net1, h1 = T.fit_stack(np.repeat(RATES1, len(SEEDS)), np.tile(SEEDS, len(RATES1)), (Xt[:N1], yt[:N1]),
                        steps=MAX1, batch_size=32, check_every=25, target=FIT, stop_at_target=True,
@@ -94,19 +95,19 @@ elif len(beats) == len(used) - 1:
 else:
     print("VERDICT: among runs that fit the data, the smallest rate did not generalize clearly better than every "
           "larger rate: 'always better' is not supported here")
-"""),
-("md", r"""
-Why the unfitted runs stay out: a run that the step budget stopped before it fitted is an
-unfinished network, and a verdict that counted it would measure the budget, not the rate.
 
-## Claim 2: "A higher learning rate always trains faster"
+# %% [markdown]
+# Why the unfitted runs stay out: a run that the step budget stopped before it fitted is an
+# unfinished network, and a verdict that counted it would measure the budget, not the rate.
+#
+# ## Claim 2: "A higher learning rate always trains faster"
+#
+# Steps until the loss on the whole training set is at most 0.3 (checked every 10 steps), plain
+# SGD with minibatches of 64, five seeds per rate, at most 1000 steps. A run that diverges, dies
+# (every hidden unit zero) or does not get there in 1000 steps counts as *never*. This is a
+# sweep over the whole range of rates, so no rate is favoured.
 
-Steps until the loss on the whole training set is at most 0.3 (checked every 10 steps), plain
-SGD with minibatches of 64, five seeds per rate, at most 1000 steps. A run that diverges, dies
-(every hidden unit zero) or does not get there in 1000 steps counts as *never*. This is a
-sweep over the whole range of rates, so no rate is favoured.
-"""),
-("code", r"""
+# %%
 RATES2, GOAL, MAX2 = [0.03, 0.1, 0.3, 1.0, 3.0, 10.0], 0.3, 1000
 net2, h2 = T.fit_stack(np.repeat(RATES2, len(SEEDS)), np.tile(SEEDS, len(RATES2)), (Xt, yt), steps=MAX2,
                        batch_size=64, check_every=10, target=GOAL, stop_at_target=True, stop_dead=True,
@@ -137,38 +138,40 @@ elif rising and slower_above:
           "reached the target: 'always faster' is false")
 else:
     print("VERDICT: speed did not clearly rise with the rate up to the fastest one: the experiment is inconclusive")
-"""),
-("md", r"""
-The printout says how the runs that never got there ended. A run that *died* (every hidden unit
-zero on every image, as at the largest rate of notebook 09) did not explode; it can never learn
-again, whatever the budget.
 
-## Claim 3: "A low learning rate gets stuck in local minima; a high one escapes them"
 
-Its mirror image circulates too: **"small steps converge to the global minimum"**. Both can be
-tested on the multi-well landscape of notebook 04: three minima of different depths in a wide
-bowl. Constant-rate GD starts from 800 random points in the window (four seeds, 200 points
-each) and runs for 500 steps, every rate and start in one broadcast call.
+# %% [markdown]
+# The printout says how the runs that never got there ended. A run that *died* (every hidden unit
+# zero on every image, as at the largest rate of notebook 09) did not explode; it can never learn
+# again, whatever the budget.
+#
+# ## Claim 3: "A low learning rate gets stuck in local minima; a high one escapes them"
+#
+# Its mirror image circulates too: **"small steps converge to the global minimum"**. Both can be
+# tested on the multi-well landscape of notebook 04: three minima of different depths in a wide
+# bowl. Constant-rate GD starts from 800 random points in the window (four seeds, 200 points
+# each) and runs for 500 steps, every rate and start in one broadcast call.
+#
+# A run has **settled** only if it is stationary: its last 20 iterates all lie within 0.01 of the
+# same minimum. A run that is merely near a minimum at the last step, but bouncing, has not.
+# GD can settle in a minimum only if η < 2/λ, with λ the largest curvature (Hessian eigenvalue)
+# there; the experiment below prints 2/λ for each well.
 
-A run has **settled** only if it is stationary: its last 20 iterates all lie within 0.01 of the
-same minimum. A run that is merely near a minimum at the last step, but bouncing, has not.
-GD can settle in a minimum only if η < 2/λ, with λ the largest curvature (Hessian eigenvalue)
-there; the experiment below prints 2/λ for each well.
-"""),
-("code", r"""
+# %%
 def settled_well(xs, minimizers, radius):
     # xs: the last iterates, shape (K + 1, ..., 2). The index of the minimum that every one of
     # them lies within `radius` of (a stationary run), or -1 (moving, bouncing or diverged).
     near = np.linalg.norm(xs[..., None, :] - minimizers, axis=-1) < radius     # (K + 1, ..., wells)
     always = near.all(0)
     return np.where(always.any(-1), always.argmax(-1), -1)
-"""),
-("code", r"""
+
+
+# %%
 land = landscapes.MultiWell()
 lam = np.linalg.eigvalsh(land.hessian(land.minimizers))[:, -1]
 deepest = int(np.argmin(land.value(land.minimizers)))
-for i, (m, v, l) in enumerate(zip(land.minimizers, land.value(land.minimizers), lam)):
-    print(f"minimum at ({m[0]:+.2f}, {m[1]:+.2f}): value {v:+.3f}, 2/λ = {2 / l:.3f}" + ("  ← deepest" if i == deepest else ""))
+for i, (m, v, top) in enumerate(zip(land.minimizers, land.value(land.minimizers), lam)):
+    print(f"minimum at ({m[0]:+.2f}, {m[1]:+.2f}): value {v:+.3f}, 2/λ = {2 / top:.3f}" + ("  ← deepest" if i == deepest else ""))
 
 RATES3 = np.array([0.03, 0.1, 0.2, 0.3, 0.33, 0.5, 1.0, 2.0, 8.0])
 SEEDS3, PER, STEPS3, K, RADIUS = lrc.sweeps.seeds(4), 200, 500, 20, 0.01
@@ -188,14 +191,14 @@ print(f"{'η':>6} | {'settled, deepest':>16} | {'settled, other':>14} | {'not se
 for j, lr in enumerate(RATES3):
     print(f"{lr:>6} | {spread(deep3[j], '.2f'):>16} | {spread(other3[j], '.2f'):>14} | {spread(loose3[j], '.2f'):>13} |"
           f" {spread(div3[j], '.2f'):>13}")
-"""),
-("md", r"""
-First the quoted claim: do small steps reach the global minimum? Take the smallest rate and ask
-which share of its settled runs ended in the deepest well. Then the escape claim: does any
-larger rate send clearly more runs to the deepest well than the smallest one, and do the rates
-above every well's 2/λ settle anywhere?
-"""),
-("code", r"""
+
+# %% [markdown]
+# First the quoted claim: do small steps reach the global minimum? Take the smallest rate and ask
+# which share of its settled runs ended in the deepest well. Then the escape claim: does any
+# larger rate send clearly more runs to the deepest well than the smallest one, and do the rates
+# above every well's 2/λ settle anywhere?
+
+# %%
 settled_small = settled_in[0].reshape(len(SEEDS3), PER)
 share_global = np.array([(row[row >= 0] == deepest).mean() for row in settled_small])
 print(f"η = {RATES3[0]}: settled {spread(per_seed(settled_in >= 0)[0], '.2f')} of the runs; "
@@ -230,23 +233,23 @@ elif more_deep:
 else:
     print("VERDICT: no larger rate sent clearly more runs to the deepest well, but some runs above every well's "
           "limit still settled: the landscape does not behave as the theory says")
-"""),
-("md", r"""
-Read η = 0.33 in the table: it lies between the wells' limits, so it can settle in the wells with
-2/λ above 0.33 but not in the other one. The printout above says where its unsettled runs went:
-they did not escape to a better minimum, they stayed and bounced around the one they could not
-settle in. A large rate does not choose deep minima; it rules out sharp ones (large λ), whatever
-their depth.
 
-## Claim 4: "A fixed learning rate is best" and "η is the only hyper-parameter that matters"
+# %% [markdown]
+# Read η = 0.33 in the table: it lies between the wells' limits, so it can settle in the wells with
+# 2/λ above 0.33 but not in the other one. The printout above says where its unsettled runs went:
+# they did not escape to a better minimum, they stayed and bounced around the one they could not
+# settle in. A large rate does not choose deep minima; it rules out sharp ones (large λ), whatever
+# their depth.
+#
+# ## Claim 4: "A fixed learning rate is best" and "η is the only hyper-parameter that matters"
+#
+# **Fixed against decaying.** Notebook 04's noisy bowl (κ = 10, L = 2, gradient noise σ = 2,
+# start (3, 3)), 300 steps, scored by the mean loss over the last 30 steps. Every method gets the
+# same treatment: its starting rate η₀ is tuned over the same grid on 128 runs with one noise
+# seed, then the tuned setting is scored on 128 fresh runs with another noise seed (scoring on the
+# noise it was tuned on would reward a setting for suiting that particular noise).
 
-**Fixed against decaying.** Notebook 04's noisy bowl (κ = 10, L = 2, gradient noise σ = 2,
-start (3, 3)), 300 steps, scored by the mean loss over the last 30 steps. Every method gets the
-same treatment: its starting rate η₀ is tuned over the same grid on 128 runs with one noise
-seed, then the tuned setting is scored on 128 fresh runs with another noise seed (scoring on the
-noise it was tuned on would reward a setting for suiting that particular noise).
-"""),
-("code", r"""
+# %%
 STEPS4, RUNS4 = 300, 128
 grid4 = np.geomspace(0.01, 0.9, 14)
 methods = {"constant": S.constant,
@@ -282,14 +285,14 @@ elif worse:
     print("VERDICT: tuned on the same budget, the fixed rate is clearly better than some decays and not beaten by any")
 else:
     print("VERDICT: tuned on the same budget, no schedule is clearly better or worse than the best fixed rate")
-"""),
-("md", r"""
-**Is η the only setting that matters?** A noise-free bowl with κ = 100 (L = 1), 200 steps,
-plain GD against heavy-ball momentum 0.9. Rather than one best rate each, the whole curve of
-final loss against η is shown for both, from 16 random starts on the unit circle (the line is
-the geometric mean over starts, the band spans them).
-"""),
-("code", r"""
+
+# %% [markdown]
+# **Is η the only setting that matters?** A noise-free bowl with κ = 100 (L = 1), 200 steps,
+# plain GD against heavy-ball momentum 0.9. Rather than one best rate each, the whole curve of
+# final loss against η is shown for both, from 16 random starts on the unit circle (the line is
+# the geometric mean over starts, the band spans them).
+
+# %%
 bowl = landscapes.Quadratic.from_condition(100.0, L=1.0)
 angles = np.random.default_rng(int(lrc.sweeps.seeds(1)[0])).uniform(0, 2 * np.pi, 16)
 starts4 = np.stack([np.cos(angles), np.sin(angles)], -1)
@@ -319,23 +322,23 @@ wider = mom_max > 1.5 * gd_max
 print("VERDICT:", "turning momentum on lowers the best reachable loss by more than ten times and widens the range of "
       "stable rates: η is not the only setting that matters" if lower and wider else
       "momentum did not both lower the best loss tenfold and widen the stable range here")
-"""),
-("md", r"""
-With momentum the loss is flat over a wide band of rates: heavy-ball with β = 0.9 converges at
-the rate √β for every η in a whole interval, so its "best η" is an arbitrary point of that band.
-Comparing the two best rates would say little; comparing the curves says a lot.
 
-## The edge of stability
+# %% [markdown]
+# With momentum the loss is flat over a wide band of rates: heavy-ball with β = 0.9 converges at
+# the rate √β for every η in a whole interval, so its "best η" is an arbitrary point of that band.
+# Comparing the two best rates would say little; comparing the curves says a lot.
+#
+# ## The edge of stability
+#
+# On a quadratic, GD diverges as soon as the sharpness (the top Hessian eigenvalue) exceeds 2/η.
+# Cohen et al. (2021) observed that in full-batch GD on neural networks the sharpness first
+# *rises* during training ("progressive sharpening") until it reaches about 2/η, and then
+# hovers there while the loss keeps falling, unevenly. Here: an MLP (64 → 64 → 10) with tanh
+# units and a squared loss on 250 digits, full-batch GD at three rates, three seeds each, the
+# sharpness measured every 100 steps by power iteration (`T.stack_sharpness` does all nine
+# networks at once).
 
-On a quadratic, GD diverges as soon as the sharpness (the top Hessian eigenvalue) exceeds 2/η.
-Cohen et al. (2021) observed that in full-batch GD on neural networks the sharpness first
-*rises* during training ("progressive sharpening") until it reaches about 2/η, and then
-hovers there while the loss keeps falling, unevenly. Here: an MLP (64 → 64 → 10) with tanh
-units and a squared loss on 250 digits, full-batch GD at three rates, three seeds each, the
-sharpness measured every 100 steps by power iteration (`T.stack_sharpness` does all nine
-networks at once).
-"""),
-("code", r"""
+# %%
 RATES5, SEEDS5, STEPS5, EVERY = np.array([0.05, 0.1, 0.15]), lrc.sweeps.seeds(3), 1000, 100
 Xe, Ye = Xt[:250], torch.nn.functional.one_hot(yt[:250], 10).float()
 net5 = T.MLPStack(np.tile(SEEDS5, len(RATES5)), (64, 64, 10), activation="tanh")
@@ -367,15 +370,16 @@ for j, (lr, c) in enumerate(zip(RATES5, ["tab:blue", "tab:orange", "tab:green"])
     b.plot(np.arange(STEPS5), losses5[:, j].mean(1), color=c, lw=1, label=f"η = {lr}")    # loss after t updates
 a.set(xlabel="step", ylabel="sharpness", title="sharpness (mean over seeds, band: their range; 2/η dashed)")
 b.set(xlabel="step", ylabel="training loss", yscale="log", title="training loss (mean over seeds)")
-a.legend(); b.legend()
+a.legend()
+b.legend()
 plt.show()
 late = when5 >= STEPS5 / 2
 for j, lr in enumerate(RATES5):
     print(f"η = {lr}: 2/η = {2 / lr:.1f}; sharpness at the start {spread(sharp5[0, j], '.1f')}, over the second half "
           f"{sharp5[late, j].min():.1f} to {sharp5[late, j].max():.1f}; loss {spread(losses5[0, j])} → {spread(losses5[-1, j])}; "
           f"steps where the loss rose: {spread((np.diff(losses5[:, j], axis=0) > 0).sum(0), '.0f')}")
-"""),
-("code", r"""
+
+# %%
 top, low = len(RATES5) - 1, 0
 edge = 2 / RATES5[top]
 began_below = (sharp5[0, top] < 0.9 * edge).all()
@@ -391,32 +395,23 @@ uneven = (np.diff(losses5[:, top], axis=0) > 0).any(0).all()
 print("VERDICT:", f"at η = {RATES5[low]} the sharpness stayed well below 2/η and the loss fell at every step, "
       f"while at η = {RATES5[top]} the loss rose at some steps in every run" if below and monotone and uneven else
       "the smallest and the largest rate did not differ as the edge-of-stability picture says")
-"""),
-("md", r"""
-Read the printout against the dashed lines: at the largest rate the sharpness climbs to 2/η and
-stays near it instead of passing it (where a quadratic would diverge), and the loss keeps
-falling with small upward jolts. At the middle rate it climbs towards its own, higher, ceiling
-and gets there near the end, if at all; at the smallest rate it stays far below. The rate does not only set the step: it caps
-how sharp a region GD can settle in.
 
-## Recap
-- Each claim became an experiment with seeds; the verdicts above are computed and checked
-  against the seed spread, with their evidence printed beside them.
-- Judge a claim on the runs it is about: runs that fitted, runs that settled. List the others.
-- Tune every contender on the same budget before ranking them, and score on fresh noise.
-- "Always" claims fail at the edges: the smallest rate, the largest rate and a fixed rate are
-  each beaten somewhere. A large rate does not find deep minima; it rules out sharp ones.
-- At the edge of stability the sharpness tracks 2/η: the learning rate shapes where training
-  goes, not only how fast.
-
-**Exercises:** the graded exercises for lessons 01–08 are in `exercises/`; `docs/instructor.md`
-lists them with their points.
-"""),
-]
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from nb import build
-    build(CELLS, Path(__file__).resolve().parents[2] / "notebooks" / (Path(__file__).stem + ".ipynb"))
+# %% [markdown]
+# Read the printout against the dashed lines: at the largest rate the sharpness climbs to 2/η and
+# stays near it instead of passing it (where a quadratic would diverge), and the loss keeps
+# falling with small upward jolts. At the middle rate it climbs towards its own, higher, ceiling
+# and gets there near the end, if at all; at the smallest rate it stays far below. The rate does not only set the step: it caps
+# how sharp a region GD can settle in.
+#
+# ## Recap
+# - Each claim became an experiment with seeds; the verdicts above are computed and checked
+#   against the seed spread, with their evidence printed beside them.
+# - Judge a claim on the runs it is about: runs that fitted, runs that settled. List the others.
+# - Tune every contender on the same budget before ranking them, and score on fresh noise.
+# - "Always" claims fail at the edges: the smallest rate, the largest rate and a fixed rate are
+#   each beaten somewhere. A large rate does not find deep minima; it rules out sharp ones.
+# - At the edge of stability the sharpness tracks 2/η: the learning rate shapes where training
+#   goes, not only how fast.
+#
+# **Exercises:** the graded exercises for lessons 01–08 are in `exercises/`; `docs/instructor.md`
+# lists them with their points.

@@ -1,14 +1,13 @@
-"""Write a notebook from a list of cells: ("md", text) or ("code", source[, tags]).
+"""The routes to the course without a clone, made from the one repository address in
+pyproject.toml ([project.urls] Repository):
 
-Used by the notebook sources in tools/notebooks/*.py so that lessons are edited as plain
-Python and diffs stay readable. Output notebooks carry no outputs.
-
-Every lesson and exercise also gets two cells after its title, made here from the one
-repository address in pyproject.toml ([project.urls] Repository):
-- "run-elsewhere": links that open the notebook in Google Colab and on Binder;
-- "colab-setup": the first code cell. On Colab it installs the course library (without its
+- "run-elsewhere", a cell after each lesson's and exercise's title: links that open the notebook
+  in Google Colab and on Binder;
+- "colab-setup", the first code cell. On Colab it installs the course library (without its
   dependencies: Colab already has numpy, PyTorch, matplotlib, scikit-learn, ipywidgets and tqdm);
   anywhere else it does nothing.
+
+tools/build_notebooks.py (lessons), tools/exercises.py (exercises) and tools/website.py use it.
 """
 
 import re
@@ -77,24 +76,5 @@ def insert_front_cells(nb, path: str) -> None:
     nb.cells[1:1] = front_cells(path)
 
 
-def build(cells, path):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for cell in cells:
-        kind, source = cell[0], cell[1].strip("\n")
-        if kind == "md":
-            nb.cells.append(nbformat.v4.new_markdown_cell(source))
-        else:
-            c = nbformat.v4.new_code_cell(source)
-            if len(cell) > 2:
-                c.metadata["tags"] = list(cell[2])
-            nb.cells.append(c)
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"c{i:03d}"
-    insert_front_cells(nb, f"notebooks/{Path(path).name}")
-    Path(path).write_text(nbformat.writes(nb) + "\n")
-
-
 if __name__ == "__main__":
-    sys.exit("import this module from a notebook source")
+    sys.exit("import this module (tools/build_notebooks.py, tools/exercises.py and tools/website.py do)")
