@@ -17,11 +17,20 @@ def _describe(value) -> str:
 
 
 def _as_array(name: str, value) -> np.ndarray:
+    """``value`` as a float array; text, booleans, complex numbers and empty arrays are refused
+    (numpy would take ``"0.1"`` or ``True`` as a number)."""
+    wrong = TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise wrong
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    return arr
+        raise wrong from None
+    if arr.dtype.kind not in "iuf":
+        raise wrong
+    if arr.size == 0:
+        raise ValueError(f"{name} must be a number or a non-empty array of numbers, got {value!r}")
+    return arr.astype(float)
 
 
 def interval(name: str, value, low=None, high=None, *, low_open=False, high_open=False):
@@ -46,6 +55,23 @@ def positive(name: str, value):
     return interval(name, value, 0, None, low_open=True)
 
 
+def scalar(name: str, value) -> float:
+    """Check that ``value`` is one real number (not an array, text or a boolean); return it."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a single number, got {value!r}")
+    return float(value)
+
+
+def bound(name: str, value):
+    """Check ``value > 0``, where ``inf`` is allowed (no bound) and NaN is not."""
+    arr = _as_array(name, value)
+    if np.any(np.isnan(arr) | (arr <= 0)):
+        raise ValueError(f"{name} must lie in (0, inf], got {_describe(value)}")
+    return value
+
+
 def non_negative(name: str, value):
     """Check ``value >= 0``."""
     return interval(name, value, 0, None)
@@ -59,14 +85,21 @@ def unit(name: str, value):
 def positive_int(name: str, value, minimum: int = 1) -> int:
     """Check that ``value`` is an integer ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
+def flag(name: str, value) -> bool:
+    """Check that ``value`` is True or False (a string such as "no" would count as True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def choice(name: str, value, allowed):
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value

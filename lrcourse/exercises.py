@@ -443,14 +443,14 @@ def _check_heavy_ball(fn):
             raise Wrong("heavy_ball_step should return the pair (w, v).")
         v_new = mu * v - lr * g
         if mu > 0 and _same(out[0], w - lr * (mu * v + g)):
-            raise Wrong("that is PyTorch's convention (buffer ← μ·b + g; w ← w − η·b), which is "
+            raise Wrong("that is PyTorch's convention (buffer ← β·b + g; w ← w − η·b), which is "
                         "task 03.2; here the velocity already includes η: v ← β·v − η·g; w ← w + v.")
         _close(out[1], v_new, f"the new velocity v (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
         _close(out[0], w + v_new, f"the new weights w (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
 
 
 @_task("03.2", "pytorch_momentum_step", "momentum in PyTorch's convention",
-       ["PyTorch keeps a buffer of summed gradients without η: b ← μ·b + g.",
+       ["PyTorch keeps a buffer of summed gradients without η: b ← β·b + g.",
         "Then w ← w − η·b. With a constant η this is the heavy ball with v = −η·b."])
 def _check_pytorch_momentum(fn):
     rng = np.random.default_rng(4)
@@ -461,7 +461,7 @@ def _check_pytorch_momentum(fn):
             raise Wrong("pytorch_momentum_step should return the pair (w, buf).")
         b_new = mu * b + g
         if _same(out[1], mu * b - lr * g):
-            raise Wrong("the buffer should not contain η in PyTorch's convention: buf ← μ·buf + g.")
+            raise Wrong("the buffer should not contain η in PyTorch's convention: buf ← β·buf + g.")
         _close(out[1], b_new, f"the new buffer (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
         _close(out[0], w - lr * b_new, f"the new weights (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
 

@@ -71,9 +71,8 @@ class Parabola(Landscape):
     name = "parabola"
 
     def __init__(self, curvature: float = 1.0, center: float = 0.0):
-        _checks.positive("curvature", curvature)
-        _checks.interval("center", center)
-        self.curvature, self.center = float(curvature), float(center)
+        self.curvature = _checks.positive("curvature", _checks.scalar("curvature", curvature))
+        self.center = _checks.interval("center", _checks.scalar("center", center))
         self.minimizers = np.array([[self.center]])
         self.window = ((self.center - 3.0, self.center + 3.0),)
         self.L = self.mu = self.curvature
@@ -112,7 +111,9 @@ class Quadratic(Landscape):
     name = "quadratic"
 
     def __init__(self, eigenvalues, angle: float = 0.0, rotation=None, center=None):
+        _checks.positive("eigenvalues", eigenvalues)     # numbers, not empty, all > 0
         lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+        angle = _checks.interval("angle", _checks.scalar("angle", angle))
         if lam.ndim != 1:
             raise ValueError(f"eigenvalues must be a 1-D list of numbers, got shape {lam.shape}")
         _checks.positive("eigenvalues", lam)
@@ -121,12 +122,18 @@ class Quadratic(Landscape):
             rotation = _rotation(angle) if self.dim == 2 else np.eye(self.dim)
             if angle and self.dim != 2:
                 raise ValueError("angle only applies to 2-D bowls; pass rotation= for other dimensions")
+        _checks.interval("rotation", rotation)
         rotation = np.asarray(rotation, dtype=float)
         if rotation.shape != (self.dim, self.dim) or not np.allclose(rotation @ rotation.T, np.eye(self.dim)):
             raise ValueError(f"rotation must be an orthogonal {self.dim}x{self.dim} matrix")
         self.eigenvalues, self.rotation, self.angle = lam, rotation, angle
         self.A = rotation @ np.diag(lam) @ rotation.T
-        self.center = np.zeros(self.dim) if center is None else _points(center, self.dim).copy()
+        if center is not None:
+            _checks.interval("center", center)
+            if np.shape(center) != (self.dim,):
+                raise ValueError(f"center must have shape ({self.dim},), one number per eigenvalue, "
+                                 f"got shape {np.shape(center)}")
+        self.center = np.zeros(self.dim) if center is None else np.asarray(center, dtype=float).copy()
         self.minimizers = self.center[None, :]
         self.L, self.mu = float(lam.max()), float(lam.min())
         self.kappa = self.L / self.mu
@@ -174,9 +181,8 @@ class Rosenbrock(Landscape):
     name = "rosenbrock"
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
-        _checks.interval("a", a)
-        _checks.positive("b", b)
-        self.a, self.b = float(a), float(b)
+        self.a = _checks.interval("a", _checks.scalar("a", a), -1e150, 1e150)    # a² stays finite
+        self.b = _checks.positive("b", _checks.scalar("b", b))
         self.minimizers = np.array([[self.a, self.a ** 2]])
         self.window = ((-2.0, 2.0), (-1.0, 3.0))
 
@@ -228,9 +234,8 @@ class DoubleWell(Landscape):
     name = "double well"
 
     def __init__(self, tilt: float = 0.3, k: float = 1.0):
-        _checks.interval("tilt", tilt, -1.0, 1.0)
-        _checks.positive("k", k)
-        self.tilt, self.k = float(tilt), float(k)
+        self.tilt = _checks.interval("tilt", _checks.scalar("tilt", tilt), -1.0, 1.0)
+        self.k = _checks.positive("k", _checks.scalar("k", k))
         # Stationary points: 4x³ − 4x + tilt = 0; minima where 12x² − 4 > 0.
         roots = np.roots([4.0, 0.0, -4.0, self.tilt])
         roots = np.sort(roots[np.abs(roots.imag) < 1e-12].real)
@@ -280,18 +285,20 @@ class MultiWell(Landscape):
 
     def __init__(self, centers=((-1.5, 1.0), (0.3, 0.2), (1.5, -1.2)), depths=(1.0, 0.5, 2.0),
                  widths=(0.4, 0.3, 0.6), bowl: float = 0.2):
+        _checks.interval("centers", centers, -1e3, 1e3)     # a landscape to look at, near the origin
         self.centers = np.asarray(centers, dtype=float)
         if self.centers.ndim != 2 or self.centers.shape[1] != 2:
             raise ValueError(f"centers must have shape (k, 2), got {self.centers.shape}")
         k = len(self.centers)
+        _checks.interval("depths", depths, 0, 1e6, low_open=True)
+        _checks.interval("widths", widths, 0, 1e3, low_open=True)
         self.depths = np.asarray(depths, dtype=float)
         self.widths = np.asarray(widths, dtype=float)
         if self.depths.shape != (k,) or self.widths.shape != (k,):
             raise ValueError(f"depths and widths need one entry per centre ({k})")
         _checks.positive("depths", self.depths)
         _checks.positive("widths", self.widths)
-        _checks.positive("bowl", bowl)
-        self.bowl = float(bowl)
+        self.bowl = _checks.interval("bowl", _checks.scalar("bowl", bowl), 0, 1e6, low_open=True)
         self.window = ((-3.0, 3.0), (-3.0, 3.0))
         self.minimizers = self._find_minima()
 
@@ -343,8 +350,11 @@ class Noisy:
     """
 
     def __init__(self, landscape, sigma: float = 1.0, seed: int = 0):
-        _checks.non_negative("sigma", sigma)
-        self.landscape, self.sigma, self.seed = landscape, float(sigma), seed
+        if not all(hasattr(landscape, a) for a in ("value", "grad", "dim")):
+            raise TypeError(f"landscape must be a landscape (with value, grad and dim), got {landscape!r}")
+        self.sigma = _checks.non_negative("sigma", _checks.scalar("sigma", sigma))
+        seed = _checks.positive_int("seed", seed, minimum=0)
+        self.landscape, self.seed = landscape, seed
         self.dim, self.window, self.minimizers = landscape.dim, landscape.window, landscape.minimizers
         self.reset()
 

@@ -52,15 +52,17 @@ def newton(landscape, x0, steps: int = 20, damping: float = 1.0) -> Run:
     steps = _checks.positive_int("steps", steps, minimum=0)
     _checks.interval("damping", damping, 0, 1, low_open=True)
     x = np.asarray(x0, dtype=float)
-    xs, losses, lrs = [x], [float(landscape.value(x))], []
-    for _ in range(steps):
-        g = landscape.grad(x)
-        if np.linalg.norm(g) < 1e-14:
-            break
-        x = x - damping * np.linalg.solve(landscape.hessian(x), g)
-        xs.append(x)
-        losses.append(float(landscape.value(x)))
-        lrs.append(damping)
+    # far from the minimum, a landscape's powers overflow to inf: a result to show, not a warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        xs, losses, lrs = [x], [float(landscape.value(x))], []
+        for _ in range(steps):
+            g = landscape.grad(x)
+            if np.linalg.norm(g) < 1e-14:
+                break
+            x = x - damping * np.linalg.solve(landscape.hessian(x), g)
+            xs.append(x)
+            losses.append(float(landscape.value(x)))
+            lrs.append(damping)
     return _finish(xs, losses, lrs, steps)
 
 
@@ -115,6 +117,11 @@ def backtracking(landscape, x0, steps: int = 100, lr0=1.0, shrink: float = 0.5, 
     >>> r.backtracks.tolist(), r.lrs.tolist(), r.evaluations  # the last step is longer than 2/L
     ([3, 3, 2], [1.25, 1.25, 2.5], 12)
     """
+    with np.errstate(over="ignore", invalid="ignore"):   # trial steps far out overflow: they fail
+        return _backtracking(landscape, x0, steps, lr0, shrink, c, tol)
+
+
+def _backtracking(landscape, x0, steps, lr0, shrink, c, tol) -> SearchRun:
     steps = _checks.positive_int("steps", steps, minimum=0)
     _checks.positive("lr0", lr0)
     _checks.interval("shrink", shrink, 0, 1, low_open=True, high_open=True)

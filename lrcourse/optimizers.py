@@ -1,17 +1,31 @@
-"""Optimizers written from scratch in numpy.
+"""Optimizers written from scratch in numpy, and the protocol every optimizer follows.
 
-Every optimizer is a small frozen dataclass of hyper-parameters with two methods:
+The optimizer protocol (all that ``lrc.run``, ``sweeps.grid``, ``lr_finder.range_test`` and
+the dashboards rely on; a class written from this text alone works with all of them):
 
-* ``init(x) -> state``: the state is a named tuple you can print and inspect;
-* ``step(x, grad, state) -> (x, state)``: one update, nothing changed in place.
+* ``init(x) -> state``: the state before the first update, for start points ``x`` of shape
+  ``(n, d)`` (``run`` always passes a flat batch of ``n`` runs). Make it a ``NamedTuple``:
+  ``run`` drops a diverged run from every array in it whose first axis has length ``n``, and
+  keeps the other entries (a step count) as they are.
+* ``step(x, grad, state) -> (x, state)``: one update for every run, nothing changed in place.
+* Hyper-parameters are fields of a frozen ``dataclass``, the learning rate named ``lr``. A
+  field may hold an array: ``run`` broadcasts it against ``x`` to make a batch of runs (that is
+  how ``sweeps.grid`` sweeps), and cuts it when runs are dropped. ``lr`` may also be a
+  schedule, a function of the step; read the rate of update number ``t + 1`` as ``lr(t)``
+  when ``lr`` is callable (``Optimizer.lr_at`` does it), with ``t`` the updates done so far,
+  kept in the state. ``range_test`` replaces ``lr`` with its rising rate.
+* Optional: a ``lr_at(t)`` method; ``run`` records its value as the rate of each update
+  (without it ``run`` reads ``lr`` itself, and records NaN where there is none).
 
-``state.t`` counts the updates done so far, so the rate used by an update is ``lr(state.t)``
-when ``lr`` is a schedule. ``lr`` may also be a number or an array: arrays broadcast
-against ``x`` (shape ``(..., d)``), which gives a per-parameter rate (shape ``(d,)``) or a
-whole grid of runs at once (shape ``(n, 1, 1)`` against ``x`` of shape ``(n, m, d)``).
+A ``ReduceOnPlateau`` rate needs the loss: ``run`` gives each run of a batch its own copy of
+the rule, steps it with that run's loss after every update, and hands the optimizer the rates
+as an array (one run: the rule you passed is the one stepped, so you can read it afterwards).
 
-Argument names and defaults follow ``torch.optim``; the numbers match it in float64 (see
-``tests/test_torch_parity.py``).
+Every optimizer here follows it: a small frozen dataclass whose state is a named tuple you
+can print and inspect. ``lr`` may be a number, a schedule or an array: arrays broadcast against
+``x``, which gives a per-parameter rate (shape ``(d,)``) or a whole grid of runs at once (shape
+``(n, 1, 1)`` against ``x`` of shape ``(n, m, d)``). Argument names and defaults follow
+``torch.optim``; the numbers match it in float64 (see ``tests/test_torch_parity.py``).
 
 >>> import numpy as np
 >>> opt = GD(lr=0.1)
@@ -94,20 +108,20 @@ class MomentumState(NamedTuple):
 
 @dataclass(frozen=True)
 class Momentum(Optimizer):
-    """Δ ← μ·Δ − η·g; x ← x + Δ   (heavy ball, Polyak 1964).
+    """Δ ← β·Δ − η·g; x ← x + Δ   (heavy ball, Polyak 1964; β is the momentum).
 
-    ``convention="pytorch"`` uses PyTorch's form instead: v ← μ·v + g; x ← x − η·v. The two
+    ``convention="pytorch"`` uses PyTorch's form instead: v ← β·v + g; x ← x − η·v. The two
     give the same iterates while η is constant (Δ = −η·v), but not under a schedule: the
     heavy-ball velocity remembers the old, larger steps, while PyTorch's buffer remembers
     gradients and multiplies them by the *current* rate.
 
     ``nesterov=True`` evaluates the gradient at the look-ahead point. Written in the
     variables the optimizer keeps (Sutskever et al. 2013; Bengio et al. 2013):
-    heavy ball Δ ← μ·Δ − η·g; x ← x + μ·Δ − η·g, PyTorch v ← μ·v + g; x ← x − η·(g + μ·v).
+    heavy ball Δ ← β·Δ − η·g; x ← x + β·Δ − η·g, PyTorch v ← β·v + g; x ← x − η·(g + β·v).
 
     Args:
         lr: η > 0.
-        momentum: μ in [0, 1).
+        momentum: β in [0, 1).
         nesterov: use Nesterov's look-ahead gradient.
         convention: ``"heavy_ball"`` or ``"pytorch"``.
     """
@@ -120,25 +134,26 @@ class Momentum(Optimizer):
     def __post_init__(self):
         _check_lr(self.lr)
         _checks.unit("momentum", self.momentum)
+        _checks.flag("nesterov", self.nesterov)
         _checks.choice("convention", self.convention, ("heavy_ball", "pytorch"))
 
     def init(self, x) -> MomentumState:
         return MomentumState(t=0, velocity=np.zeros_like(np.asarray(x, dtype=float)))
 
     def step(self, x, grad, state: MomentumState):
-        lr, mu, v = self.lr_at(state.t), self.momentum, state.velocity
+        lr, beta, v = self.lr_at(state.t), self.momentum, state.velocity
         if self.convention == "heavy_ball":
-            v = mu * v - lr * grad
-            x = x + mu * v - lr * grad if self.nesterov else x + v
+            v = beta * v - lr * grad
+            x = x + beta * v - lr * grad if self.nesterov else x + v
         else:
-            v = mu * v + grad
-            x = x - lr * (grad + mu * v) if self.nesterov else x - lr * v
+            v = beta * v + grad
+            x = x - lr * (grad + beta * v) if self.nesterov else x - lr * v
         return x, MomentumState(state.t + 1, v)
 
 
 @dataclass(frozen=True)
 class Nesterov(Momentum):
-    """Δ ← μ·Δ − η·g; x ← x + μ·Δ − η·g   (Nesterov 1983, in the look-ahead variables).
+    """Δ ← β·Δ − η·g; x ← x + β·Δ − η·g   (Nesterov 1983, in the look-ahead variables).
 
     Same arguments as ``Momentum``; ``nesterov`` is on.
     """
@@ -261,7 +276,7 @@ class RMSprop(Optimizer):
         lr: η > 0 (default 1e-2).
         alpha: α in [0, 1) (default 0.99).
         eps: ε > 0, added after the square root (default 1e-8).
-        momentum: μ in [0, 1): b ← μ·b + g/(√E[g²] + ε); x ← x − η·b.
+        momentum: β in [0, 1): b ← β·b + g/(√E[g²] + ε); x ← x − η·b.
         centered: divide by an estimate of the variance instead (E[g²] − E[g]²).
         weight_decay: L2 coefficient λ >= 0.
     """
@@ -276,6 +291,7 @@ class RMSprop(Optimizer):
     def __post_init__(self):
         _check_lr(self.lr)
         _checks.unit("alpha", self.alpha)
+        _checks.flag("centered", self.centered)
         _checks.positive("eps", self.eps)
         _checks.unit("momentum", self.momentum)
         _checks.non_negative("weight_decay", self.weight_decay)
@@ -342,10 +358,12 @@ class Adam(Optimizer):
 
     def __post_init__(self):
         _check_lr(self.lr)
-        if len(self.betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {self.betas!r}")
-        _checks.unit("beta1", self.betas[0])
-        _checks.unit("beta2", self.betas[1])
+        if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), each in [0, 1), got {self.betas!r}")
+        _checks.unit("betas[0] (β₁)", self.betas[0])
+        _checks.unit("betas[1] (β₂)", self.betas[1])
+        _checks.flag("bias_correction", self.bias_correction)
+        _checks.flag("decoupled_weight_decay", self.decoupled_weight_decay)
         _checks.positive("eps", self.eps)
         _checks.non_negative("weight_decay", self.weight_decay)
 

@@ -7,6 +7,14 @@
 (-1, (51, 2), (51,), (50,))
 >>> lrc.run(bowl, lrc.GD(lr=0.21), x0=[2.0, 1.0], steps=500).diverged_at   # 0.21 > 2/L = 0.2
 75
+
+A run inside a batch does the same arithmetic as the run alone, and gets the same numbers bit
+for bit wherever the landscape computes each run's row on its own. Where it multiplies a
+whole batch by a matrix at once (``(n, d) @ A`` for a quadratic), the last bit of a row can
+differ from the single run's ``(d,) @ A``; a stable run keeps that difference at rounding
+level, a chaotic one (an adaptive method near its edge of stability) can grow it until the
+two runs part. Noisy problems draw one stream for the whole batch, so a run's noise depends on
+its place in the batch (a batch is compared with the same batch, not with single runs).
 """
 
 from __future__ import annotations
@@ -86,7 +94,205 @@ def _objective(problem) -> Callable:
         return problem.value_and_grad
     if callable(problem):
         return problem
-    raise ValueError("problem must be a landscape (with .value and .grad) or a function x -> (loss, grad)")
+    raise TypeError(f"problem must be a landscape (with .value_and_grad) or a function x -> (loss, grad), "
+                    f"got {problem!r}")
+
+
+def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_loss=None) -> Run:
+    """Run ``optimizer`` on ``problem`` from ``x0`` for exactly ``steps`` updates.
+
+    Any hyper-parameter of the optimizer may be an array; ``x0`` and those arrays broadcast
+    to the batch shape, so one call runs a grid of settings. Overflow inside a diverging
+    run is expected and silenced; a run that diverges is dropped from the batch at the step
+    where it happened, and the others carry on.
+
+    Args:
+        problem: a landscape, or any function ``x -> (loss, grad)`` for ``x`` of shape ``(n, d)``.
+        optimizer: anything that follows the optimizer protocol (``lrcourse.optimizers``):
+            ``init(x) -> state`` and ``step(x, grad, state) -> (x, state)``.
+        x0: start point, shape ``(..., d)``.
+        steps: number of updates (>= 0).
+        record: keep positions, losses and rates at every step (turn off for big sweeps).
+        max_loss: divergence bound in (0, inf], per run or one for all; default
+            ``1e6·max(1, |f(x0)|)`` for each run.
+    """
+    steps = _checks.positive_int("steps", steps, minimum=0)
+    record = _checks.flag("record", record)
+    value_and_grad = _objective(problem)
+    batch = _Batch(optimizer, _start(x0, getattr(problem, "dim", None)), steps, record)
+    if hasattr(problem, "reset"):  # noisy problems restart their random stream: runs repeat
+        problem.reset()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        batch.start(*value_and_grad(batch.x), max_loss)
+        state = batch.opt.init(batch.x)
+        for t in range(steps):
+            if batch.finished():
+                break
+            batch.note_rate(t)
+            x, state = batch.opt.step(batch.x, batch.g, state)
+            state = batch.advance(t, x, *value_and_grad(x), state)
+    return batch.result()
+
+
+class _Batch:
+    """The runs of one ``run`` call, flattened to ``(n, d)``: broadcasting the start and the
+    optimizer's array-valued hyper-parameters, the divergence bookkeeping, dropping diverged
+    runs from the working arrays (and from the optimizer and its state), the records, and one
+    ``ReduceOnPlateau`` rule per run."""
+
+    def __init__(self, optimizer, x: np.ndarray, steps: int, record: bool):
+        _check_protocol(optimizer)
+        self.optimizer, self.steps, self.record = optimizer, steps, record
+        self.hyper = _hyper_arrays(optimizer)
+        shape = np.broadcast_shapes(x.shape, *[s for h in self.hyper.values() for s in _shapes(h)])
+        self.batch, self.d = shape[:-1], shape[-1]
+        self.n = n = int(np.prod(self.batch, dtype=int))
+        self.x = np.broadcast_to(x, shape).reshape(n, self.d).copy()
+        flat = lambda h: np.broadcast_to(h, shape).reshape(n, self.d)  # noqa: E731
+        self.opt = dataclasses.replace(optimizer, **{k: _map(h, flat) for k, h in self.hyper.items()}) \
+            if self.hyper else optimizer
+        lr = getattr(optimizer, "lr", None)
+        self.rules = None
+        if isinstance(lr, ReduceOnPlateau):
+            # the rule follows its run's loss: one rule per run (the caller's own for one run)
+            self.rules = [lr] if n == 1 else [copy.deepcopy(lr) for _ in range(n)]
+            for rule in self.rules:
+                rule.reset()
+            self.rates = np.full(n, lr.initial_lr)
+            self.hyper = {**self.hyper, "lr": None}
+            self.opt = _with(self.opt, lr=self.rates[:, None].copy())
+        elif isinstance(lr, Schedule) and steps:
+            table = lr.tabulated(steps)          # a pure function of t: all steps at once
+            self.optimizer, self.opt = _with(optimizer, lr=table), _with(self.opt, lr=table)
+
+    def start(self, loss, g, max_loss) -> None:
+        n = self.n
+        loss = np.asarray(loss, dtype=float).reshape(n)
+        if max_loss is None:
+            self.bound = 1e6 * np.maximum(1.0, np.abs(loss))
+        else:
+            _checks.bound("max_loss", max_loss)
+            try:
+                self.bound = np.broadcast_to(np.asarray(max_loss, dtype=float), self.batch).reshape(n).copy()
+            except ValueError:
+                raise ValueError(f"max_loss must be one number or broadcast to the batch shape {self.batch}, "
+                                 f"got shape {np.shape(max_loss)}") from None
+        self.final_x, self.final_loss = self.x.copy(), np.full(n, np.inf)
+        self.diverged_at = np.where(np.isfinite(loss), -1, 0)
+        if self.record:
+            self.xs = np.full((self.steps + 1, n, self.d), np.nan)
+            self.losses = np.full((self.steps + 1, n), np.nan)
+            self.xs[0], self.losses[0] = self.x, loss
+            self.lrs = []
+        self.active = np.arange(n)             # the runs still in the working arrays
+        self.x, self.g, self.loss, self.bound_now = self.x, np.asarray(g, dtype=float), loss, self.bound
+        self.dead = np.zeros(n, dtype=bool)    # diverged, but still in the working arrays
+        self._drop(np.isfinite(loss), None)
+
+    def finished(self) -> bool:
+        return self.active.size == 0 or bool(self.dead.all())
+
+    def note_rate(self, t: int) -> None:
+        if self.record:
+            rate = self.rates.reshape(self.batch) if self.rules else _rate_at(self.optimizer, t)
+            self.lrs.append(np.array(rate, dtype=float))
+
+    def advance(self, t: int, x, loss, g, state):
+        """Take the runs' new positions after update ``t + 1``; returns the state to go on with."""
+        loss = np.asarray(loss, dtype=float).reshape(-1)
+        fresh = ~(loss <= self.bound_now) & ~self.dead       # True for NaN and inf as well
+        if self.record:
+            rows = slice(None) if self.active.size == self.n else self.active
+            self.xs[t + 1, rows], self.losses[t + 1, rows] = x, loss
+        if fresh.any():
+            gone = self.active[fresh]
+            self.diverged_at[gone] = t + 1
+            self.final_x[gone] = self.x[fresh]                # the last position within bounds
+            self.dead |= fresh
+        self.x, self.loss, self.g = x, loss, g
+        # dropping runs copies every array, so big sweeps without records wait for a tenth
+        if self.dead.any() and (self.record or self.dead.sum() > 0.1 * self.active.size):
+            state = self._drop(~self.dead, state)
+        if self.rules:
+            self._step_rules()
+        return state
+
+    def _drop(self, keep, state):
+        """Keep only the runs in the mask ``keep`` in the working arrays."""
+        if keep.all():
+            return state
+        self.active, self.x, self.g = self.active[keep], self.x[keep], self.g[keep]
+        self.loss, self.bound_now = self.loss[keep], self.bound_now[keep]
+        self.dead = np.zeros(self.active.size, dtype=bool)
+        self.opt = _select(self.opt, self.hyper, keep)
+        return None if state is None else _cut(state, keep)
+
+    def _step_rules(self) -> None:
+        for j, run_loss in zip(self.active[~self.dead], self.loss[~self.dead]):
+            self.rates[j] = self.rules[j].step(float(run_loss))
+        self.opt = _with(self.opt, lr=self.rates[self.active][:, None])
+
+    def result(self) -> Run:
+        alive = ~self.dead
+        self.final_x[self.active[alive]], self.final_loss[self.active[alive]] = self.x[alive], self.loss[alive]
+        batch, steps = self.batch, self.steps
+        xs = losses = lrs = None
+        if self.record:
+            xs = self.xs.reshape(steps + 1, *batch, self.d)
+            losses = self.losses.reshape(steps + 1, *batch)
+            filler = np.full_like(self.lrs[0], np.nan) if self.lrs else np.array(np.nan)
+            lrs = np.stack(self.lrs + [filler] * (steps - len(self.lrs))) if steps else np.empty((0,))
+        return Run(xs=xs, losses=losses, lrs=lrs, x=self.final_x.reshape(*batch, self.d),
+                   loss=_checks.plain(self.final_loss.reshape(batch)),
+                   diverged_at=_checks.plain(self.diverged_at.reshape(batch)), steps=steps,
+                   max_loss=_checks.plain(self.bound.reshape(batch)))
+
+
+def _check_protocol(optimizer) -> None:
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "step", None))):
+        raise TypeError("optimizer must follow the optimizer protocol, init(x) and step(x, grad, state) "
+                        f"(for example lrc.GD(lr=0.1)), got {optimizer!r}")
+
+
+def _start(x0, dim: int | None) -> np.ndarray:
+    if isinstance(x0, (str, bytes)) or x0 is None:
+        raise TypeError(f"x0 must be a start point: numbers of shape (..., d), got {x0!r}")
+    try:
+        x = np.asarray(x0, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"x0 must be a start point: numbers of shape (..., d), got {x0!r}") from None
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(f"x0 must have shape (..., d) with d >= 1, got shape {x.shape}")
+    if dim is not None and x.shape[-1] != dim:
+        raise ValueError(f"x0 must have shape (..., {dim}) for this {dim}-D landscape, got shape {x.shape}")
+    return x
+
+
+def _rate_at(optimizer, t: int):
+    """The rate the optimizer uses for update ``t + 1``, for the records (NaN if it has none)."""
+    if hasattr(optimizer, "lr_at"):
+        return optimizer.lr_at(t)
+    lr = getattr(optimizer, "lr", np.nan)
+    return lr(t) if callable(lr) else lr
+
+
+def _with(optimizer, **values):
+    """A shallow copy of the optimizer with some fields replaced (no validation again)."""
+    changed = copy.copy(optimizer)
+    for name, value in values.items():
+        object.__setattr__(changed, name, value)
+    return changed
+
+
+def _cut(state, keep):
+    """The optimizer state of the runs in ``keep``: arrays with the batch as first axis are
+    cut, tuples (NamedTuples) are cut entry by entry, anything else (a step count) is kept."""
+    if isinstance(state, tuple):
+        return type(state)(*(_cut(s, keep) for s in state)) if hasattr(state, "_fields") \
+            else tuple(_cut(s, keep) for s in state)
+    if isinstance(state, np.ndarray) and state.ndim >= 1 and state.shape[0] == keep.shape[0]:
+        return state[keep]
+    return state
 
 
 def _hyper_arrays(optimizer) -> dict:
@@ -113,133 +319,9 @@ def _map(value, fn):
     return fn(value)
 
 
-def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_loss=None) -> Run:
-    """Run ``optimizer`` on ``problem`` from ``x0`` for ``steps`` updates.
-
-    Any hyper-parameter of the optimizer may be an array; ``x0`` and those arrays broadcast
-    to the batch shape, so one call runs a grid of settings. Overflow inside a diverging
-    run is expected and silenced; a run that diverges is dropped from the batch at the step
-    where it happened, and the others carry on.
-
-    Args:
-        problem: a landscape, or any function ``x -> (loss, grad)``.
-        optimizer: an optimizer from ``lrcourse.optimizers``.
-        x0: start point, shape ``(..., d)``.
-        steps: number of updates (>= 0).
-        record: keep positions, losses and rates at every step (turn off for big sweeps).
-        max_loss: divergence bound; default ``1e6·max(1, |f(x0)|)`` for each run.
-    """
-    steps = _checks.positive_int("steps", steps, minimum=0)
-    value_and_grad = _objective(problem)
-    if hasattr(problem, "reset"):  # noisy problems restart their random stream: runs repeat
-        problem.reset()
-    x = np.asarray(x0, dtype=float)
-    hyper = _hyper_arrays(optimizer)
-    shape = np.broadcast_shapes(x.shape, *[s for h in hyper.values() for s in _shapes(h)])
-    batch, d = shape[:-1], shape[-1]
-    n = int(np.prod(batch, dtype=int))
-    # Work on a flat batch (n, d) so that diverged runs can simply be dropped.
-    x = np.broadcast_to(x, shape).reshape(n, d).copy()
-    flat = lambda h: np.broadcast_to(h, shape).reshape(n, d)
-    opt = dataclasses.replace(optimizer, **{k: _map(h, flat) for k, h in hyper.items()}) if hyper else optimizer
-    plateau = optimizer.lr if isinstance(getattr(optimizer, "lr", None), ReduceOnPlateau) else None
-    if isinstance(getattr(optimizer, "lr", None), Schedule) and steps:
-        # A schedule is a pure function of t: evaluate it for all steps at once.
-        table = _Table(optimizer.lr, steps)
-        optimizer = dataclasses.replace(optimizer, lr=table)
-        opt = dataclasses.replace(opt, lr=table)
-    if plateau is not None:
-        plateau.reset()
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        loss, g = value_and_grad(x)
-        loss = np.asarray(loss, dtype=float).reshape(n)
-        if max_loss is None:
-            bound = 1e6 * np.maximum(1.0, np.abs(loss))
-        else:
-            bound = np.broadcast_to(np.asarray(max_loss, dtype=float), batch).reshape(n).copy()
-        final_x, final_loss = x.copy(), np.full(n, np.inf)
-        diverged_at = np.full(n, -1)
-        if record:
-            xs = np.full((steps + 1, n, d), np.nan)
-            losses = np.full((steps + 1, n), np.nan)
-            xs[0], losses[0] = x, loss
-            lrs = []
-        start_ok = np.isfinite(loss)
-        diverged_at[~start_ok] = 0
-        active = np.flatnonzero(start_ok)  # indices of the runs in the working batch
-        x, g, loss, bound_now = x[active], g[active], loss[active], bound[active]
-        opt = _select(opt, hyper, active)
-        state = opt.init(x)
-        # Runs that diverged but are still in the working batch (compacting the batch costs
-        # a copy of everything, so big sweeps do it only once a tenth of it is dead).
-        dead = np.zeros(active.size, dtype=bool)
-        n_dead = 0
-
-        for t in range(steps):
-            if n_dead == active.size:
-                break
-            if record:
-                lrs.append(np.asarray(optimizer.lr_at(t), dtype=float))
-            x_new, state = opt.step(x, g, state)
-            loss_new, g = value_and_grad(x_new)
-            fresh = ~(loss_new <= bound_now)  # True for NaN and inf as well
-            if n_dead:
-                fresh &= ~dead
-            if record:
-                rows = slice(None) if active.size == n else active
-                xs[t + 1, rows], losses[t + 1, rows] = x_new, loss_new
-            if fresh.any():
-                gone = active[fresh]
-                diverged_at[gone] = t + 1
-                final_x[gone] = x[fresh]  # the last position within bounds
-                dead |= fresh
-                n_dead = int(dead.sum())
-            x, loss = x_new, loss_new
-            if n_dead and (record or n_dead > 0.1 * active.size):
-                keep = ~dead
-                active, x, loss, g, bound_now = active[keep], x[keep], loss[keep], g[keep], bound_now[keep]
-                state = type(state)(*(s[keep] if _per_run(s, keep) else s for s in state))
-                opt = _select(opt, hyper, keep)
-                dead, n_dead = np.zeros(active.size, dtype=bool), 0
-            if plateau is not None and n == 1 and active.size:
-                plateau.step(float(loss[0]))
-
-    alive = ~dead
-    final_x[active[alive]], final_loss[active[alive]] = x[alive], loss[alive]
-    out_x = final_x.reshape(*batch, d)
-    if record:
-        xs = xs.reshape(steps + 1, *batch, d)
-        losses = losses.reshape(steps + 1, *batch)
-        lrs += [np.full_like(lrs[0], np.nan) if lrs else np.array(np.nan)] * (steps - len(lrs))
-        lrs = np.stack(lrs) if steps else np.empty((0,))
-    else:
-        xs = losses = lrs = None
-    return Run(xs=xs, losses=losses, lrs=lrs, x=out_x, loss=_checks.plain(final_loss.reshape(batch)),
-               diverged_at=_checks.plain(diverged_at.reshape(batch)), steps=steps,
-               max_loss=_checks.plain(bound.reshape(batch)))
-
-
-class _Table:
-    """A schedule's values for t = 0 … steps, looked up instead of recomputed each step."""
-
-    def __init__(self, schedule: Schedule, steps: int):
-        self.schedule, self.values = schedule, schedule(np.arange(steps + 1))
-
-    def __call__(self, t):
-        return float(self.values[t]) if 0 <= t < self.values.size else self.schedule(t)
-
-
-def _per_run(value, keep) -> bool:
-    return isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == keep.shape[0]
-
-
 def _select(optimizer, hyper: dict, keep):
     """The optimizer restricted to the runs in ``keep`` (a mask or index array)."""
     if not hyper:
         return optimizer
-    # A shallow copy with the arrays cut down; the values were validated already.
-    smaller = copy.copy(optimizer)
-    for k in hyper:
-        object.__setattr__(smaller, k, _map(getattr(optimizer, k), lambda h: h[keep]))
-    return smaller
+    cut = {k: _map(getattr(optimizer, k), lambda h: h[keep]) for k in hyper}
+    return _with(optimizer, **cut)

@@ -62,8 +62,8 @@ __all__ = [
 def _steps(t) -> np.ndarray:
     """Validate ``t`` (int or integer array, >= 0) and return it as an int64 array."""
     arr = np.asarray(t)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(f"t must be a non-negative integer step or an array of them, got {t!r}")
+    if arr.dtype.kind not in "iuf":          # not bool, complex, text or objects
+        raise TypeError(f"t must be a non-negative integer step or an array of them, got {t!r}")
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
             raise ValueError(f"t must hold whole steps (0, 1, 2, ...), got {t!r}")
@@ -84,7 +84,11 @@ class Schedule:
         self.name = name
         self.params = params
 
+    _scalar: dict = {}     # tabulated(): the values of the steps a run asks for, by step
+
     def __call__(self, t):
+        if self._scalar and type(t) is int and t in self._scalar:
+            return self._scalar[t]          # the hot path of a run's loop
         steps = _steps(t)
         # One code path for a scalar and an array, so both give the same bits.
         flat = steps.reshape(-1)
@@ -95,6 +99,27 @@ class Schedule:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.name}({args})"
+
+    def tabulated(self, steps: int) -> "Schedule":
+        """The same schedule with η_t for t = 0 … steps − 1 computed at once and then looked up
+        (``run`` uses it: a loop of ``steps`` updates asks for exactly those). Other steps are
+        computed as before, so a schedule that ends at ``steps`` (one-cycle) is served exactly."""
+        steps = _checks.positive_int("steps", steps, minimum=0)
+        values = self(np.arange(steps)) if steps else np.empty(0)
+        inner = self._fn
+
+        def lookup(t: np.ndarray) -> np.ndarray:
+            inside = t < steps
+            if inside.all():
+                return values[t]
+            out = np.empty(t.shape)
+            out[inside] = values[t[inside]]
+            out[~inside] = inner(t[~inside])
+            return out
+
+        table = Schedule(lookup, self.name, **self.params)
+        table._scalar = {int(t): float(v) for t, v in enumerate(values)}
+        return table
 
 
 # --------------------------------------------------------------------------- decays
@@ -135,14 +160,47 @@ def time_based(lr: float, decay: float) -> Schedule:
     _checks.non_negative("decay", decay)
 
     def fn(t):
-        n_max = int(t.max()) if t.size else 0
-        table = np.empty(n_max + 1)
-        table[0] = lr
-        # table[n] = lr / ((1 + d·0)(1 + d·1)...(1 + d·(n−1)))
-        table[1:] = lr / np.cumprod(1.0 + decay * np.arange(n_max))
-        return table[t]
+        return _time_based(lr, decay, t)
 
     return Schedule(fn, "time_based", lr=lr, decay=decay)
+
+
+_CHUNK = 1 << 16          # time_based multiplies its factors this many at a time
+_EXACT_UP_TO = 1 << 22    # and beyond this step uses the closed form with log-gamma
+
+
+def _time_based(lr: float, decay: float, t: np.ndarray) -> np.ndarray:
+    """η_n = η₀ / ∏_{k<n} (1 + d·k) in memory that does not grow with n: the running product
+    is built a chunk of factors at a time (the first chunk is the plain cumulative product)
+    and stops once it overflows, where every later rate is 0; for n past ``_EXACT_UP_TO`` the
+    log-gamma closed form of the docstring gives the rate."""
+    out = np.full(t.shape, float(lr))
+    if decay == 0 or t.size == 0:
+        return out
+    far = t > _EXACT_UP_TO
+    if far.any():
+        n = t[far].astype(float)
+        a = 1.0 / decay
+        log_rate = (math.log(lr) + math.lgamma(1.0 + a) - (n - 1.0) * math.log(decay)
+                    - np.vectorize(math.lgamma)(n + a))
+        out[far] = np.exp(log_rate)
+    near = ~far & (t > 0)
+    if not near.any():
+        return out
+    wanted, carry = t[near], 1.0
+    rates = np.empty(wanted.shape)
+    top = int(wanted.max())
+    for start in range(0, top, _CHUNK):              # factors k = start … start + CHUNK − 1
+        k = np.arange(start, min(start + _CHUNK, top))
+        products = carry * np.cumprod(1.0 + decay * k)  # ∏_{j<=k} (1 + d·j): the rate of step k + 1
+        hit = (wanted >= start + 1) & (wanted <= start + k.size)
+        rates[hit] = lr / products[wanted[hit] - start - 1]
+        carry = products[-1]
+        if not np.isfinite(carry):                   # the rate has reached 0 for good
+            rates[wanted > start + k.size] = 0.0
+            break
+    out[near] = rates
+    return out
 
 
 def inverse_time(lr: float, decay: float, decay_steps: int = 1) -> Schedule:
@@ -204,6 +262,7 @@ def cosine(lr: float, T_max: int, eta_min: float = 0.0, periodic: bool = False) 
     does not stop: past ``T_max`` it climbs back up (period 2·T_max); pass
     ``periodic=True`` for that behaviour.
     """
+    _checks.flag("periodic", periodic)
     _checks.positive("lr", lr)
     _checks.positive_int("T_max", T_max)
     _checks.interval("eta_min", eta_min, 0, lr)
@@ -246,8 +305,10 @@ def cyclic(base_lr: float, max_lr: float, step_size_up: int = 2000, step_size_do
     Modes: ``"triangular"`` (same amplitude every cycle), ``"triangular2"`` (amplitude halves
     each cycle), ``"exp_range"`` (amplitude times γ^n). Matches PyTorch's ``CyclicLR``.
     """
-    _checks.positive("base_lr", base_lr)
-    _checks.interval("max_lr", max_lr, base_lr, None)
+    _checks.positive("base_lr", _checks.scalar("base_lr", base_lr))
+    _checks.scalar("max_lr", max_lr)
+    if not max_lr >= base_lr:
+        raise ValueError(f"max_lr must be at least base_lr, got max_lr={max_lr!r} and base_lr={base_lr!r}")
     _checks.positive_int("step_size_up", step_size_up)
     if step_size_down is not None:
         _checks.positive_int("step_size_down", step_size_down)
@@ -290,7 +351,16 @@ def linear(lr_start: float, lr_end: float, steps: int) -> Schedule:
 def join(schedules: Sequence[Callable], boundaries: Sequence[int]) -> Schedule:
     """Play ``schedules[0]`` until ``boundaries[0]``, then ``schedules[1]`` with its clock
     restarted at 0, and so on. ``len(boundaries) == len(schedules) − 1``."""
+    if isinstance(schedules, (str, bytes)) or not hasattr(schedules, "__iter__"):
+        raise TypeError(f"schedules must be a list of schedules, got {schedules!r}")
+    if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
+        raise TypeError(f"boundaries must be a list of whole steps, got {boundaries!r}")
     schedules = list(schedules)
+    for i, schedule in enumerate(schedules):
+        if not callable(schedule):
+            raise TypeError(f"schedules must be schedules (functions of the step), got {schedule!r} at position {i}")
+    if not all(isinstance(b, (int, np.integer)) and not isinstance(b, bool) for b in boundaries):
+        raise TypeError(f"boundaries must be whole steps, got {list(boundaries)!r}")
     boundaries = [int(b) for b in boundaries]
     if len(schedules) < 1 or len(boundaries) != len(schedules) - 1:
         raise ValueError("join needs k schedules and k - 1 boundaries, "
@@ -318,8 +388,10 @@ def warmup(schedule: Callable, steps: int, start_factor: float = 0.1) -> Schedul
     plays from its own step 0. ``warmup(constant(lr), k, f)`` equals PyTorch's
     ``LinearLR(start_factor=f, end_factor=1, total_iters=k)``.
     """
+    if not callable(schedule):
+        raise TypeError(f"schedule must be a schedule (a function of the step), got {schedule!r}")
     _checks.positive_int("steps", steps)
-    _checks.interval("start_factor", start_factor, 0, 1, low_open=True)
+    _checks.interval("start_factor", _checks.scalar("start_factor", start_factor), 0, 1, low_open=True)
     peak = float(schedule(0))
     ramp = linear(start_factor * peak, peak, steps)
     return join([ramp, schedule], [steps])
@@ -333,6 +405,10 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, div_facto
     then anneals to ``max_lr/(div_factor·final_div_factor)`` at step ``total_steps − 1``.
     Steps at or past ``total_steps`` are an error, as in PyTorch.
     """
+    for name, value in (("max_lr", max_lr), ("pct_start", pct_start), ("div_factor", div_factor),
+                        ("final_div_factor", final_div_factor)):
+        _checks.scalar(name, value)
+    _checks.flag("three_phase", three_phase)
     _checks.positive("max_lr", max_lr)
     total_steps = _checks.positive_int("total_steps", total_steps, minimum=2)
     _checks.interval("pct_start", pct_start, 0, 1, low_open=True, high_open=True)
@@ -391,6 +467,8 @@ class ReduceOnPlateau:
     def __init__(self, lr: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0,
                  mode: str = "min", eps: float = 1e-8):
+        for name, value in (("lr", lr), ("factor", factor), ("threshold", threshold), ("min_lr", min_lr), ("eps", eps)):
+            _checks.scalar(name, value)
         _checks.positive("lr", lr)
         _checks.interval("factor", factor, 0, 1, low_open=True, high_open=True)
         _checks.positive_int("patience", patience, minimum=0)
@@ -423,7 +501,11 @@ class ReduceOnPlateau:
 
     def step(self, loss: float) -> float:
         """Report one epoch's monitored value; return the rate to use next."""
+        if isinstance(loss, (str, bytes, bool)) or np.ndim(loss) != 0:
+            raise TypeError(f"loss must be one number (the epoch's monitored value), got {loss!r}")
         value = float(loss)
+        if math.isnan(value):
+            raise ValueError("loss must be a number, got nan (a diverged run has no plateau to detect)")
         if self._is_better(value):
             self.best = value
             self.bad_epochs = 0

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from .run import run
 
 __all__ = ["grid", "Grid", "seeds", "clearly_above", "progress", "loop_bar", "SEED_VARIABLE"]
@@ -118,6 +119,8 @@ def grid(problem, make_optimizer, x0, steps: int = 100, *, max_loss=None, fixed:
     """
     if not axes:
         raise ValueError("grid needs at least one axis, e.g. lr=np.logspace(-3, 0, 50)")
+    for name, values in axes.items():
+        _checks.interval(name, values)          # numbers (finite), at least one
     axes = {name: np.asarray(values, dtype=float).ravel() for name, values in axes.items()}
     k = len(axes)
     shaped = {}

@@ -138,6 +138,7 @@ def iterations_to_reduce(rate, factor: float = 1e3):
     """Steps to shrink the error by ``factor`` at a contraction ``rate`` per step:
     ⌈ln(factor)/(−ln rate)⌉; ``inf`` where rate >= 1."""
     _checks.interval("factor", factor, 1, None, low_open=True)
+    _checks.non_negative("rate", rate)           # a contraction factor |1 − η·λ| is >= 0
     rate = np.asarray(rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         n = np.ceil(np.log(factor) / -np.log(np.clip(rate, 1e-300, None)))

@@ -681,7 +681,7 @@ SCHEDULE_SLIDERS = {
     "warmup": (lambda lr, steps: S.warmup(S.cosine(lr, 300, lr / 100), steps, 0.01),
                {"steps": lambda: widgets.IntSlider(value=30, min=1, max=150, description="warm-up steps",
                                                    style=WIDE)}),
-    "one_cycle": (lambda lr, pct_start: S.one_cycle(lr, 301, pct_start),
+    "one_cycle": (lambda lr, pct_start: S.one_cycle(lr, 300, pct_start),
                   {"pct_start": lambda: lin_slider("share of the steps rising", 0.3, 0.05, 0.9, 0.05,
                                                    readout_format=".2f")}),
 }
@@ -744,7 +744,7 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
 
     def update(lr, **kw):
         schedule = factory(lr, **kw)
-        t = np.arange(steps + 1)
+        t = np.arange(steps)       # the rates of the updates 1 … steps
         j = _on_grid(lr_grid, lr)
         moved_lr, other = kept.get("lr") != lr, tuple(sorted(kw.items()))
         if j >= 0 and moved_lr and kept.get("other") == other and kept.get("grid_other") != other:
@@ -752,7 +752,7 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
             # at every position of the η₀ slider, in one call; the next positions are looked up
             tables = [factory(p, **kw)(t) for p in lr_grid]
             if "constant_all" not in kept:
-                tables += [np.full(steps + 1, p) for p in lr_grid]
+                tables += [np.full(steps, p) for p in lr_grid]
             try:
                 done = _shared_runs(noisy, tables, x0, steps)
                 kept["schedule_all"], kept["grid_other"] = done[:len(lr_grid)], other
@@ -773,7 +773,7 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
             constant = None
         if scheduled is None or constant is None:
             try:        # what is missing, in one call
-                need = ([schedule(t)] if scheduled is None else []) + ([np.full(steps + 1, lr)] if constant is None
+                need = ([schedule(t)] if scheduled is None else []) + ([np.full(steps, lr)] if constant is None
                                                                         else [])
                 done = _shared_runs(noisy, need, x0, steps)
             except _BatchShrank:
@@ -798,8 +798,13 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
             verdict = f"{words} ends clearly above the constant rate"
         else:
             verdict = "the two end within about two standard errors of each other"
-        moves = (f"the rate stays at {number(lr)}" if rates.max() == rates.min() else
-                 f"{words} takes η from {number(rates.max())} down to {number(rates.min())}")
+        start, peak, end = rates[0], rates.max(), rates[-1]
+        if peak == rates.min():
+            moves = f"the rate stays at {number(lr)}"
+        elif peak > start:
+            moves = f"{words} takes η from {number(start)} up to {number(peak)} and ends at {number(end)}"
+        else:
+            moves = f"{words} takes η from {number(start)} down to {number(end)}"
         caption = (f"η₀ = {number(lr)}: {moves}. "
                    f"Mean loss over the last {tail} steps of {runs} noisy runs (± standard error): {final_text}, "
                    f"constant rate {const_text}; {verdict}.")
@@ -842,7 +847,7 @@ def _shared_runs(noisy, rate_tables, x0, steps: int) -> list:
     from dataclasses import replace
 
     n, k = len(x0), len(rate_tables)
-    rates = np.repeat(np.stack(rate_tables, axis=1), n, axis=1)[..., None]     # (steps + 1, k·n, 1)
+    rates = np.repeat(np.stack(rate_tables, axis=1), n, axis=1)[..., None]     # (steps, k·n, 1)
     batch = run(_SharedNoise(noisy, n, k), GD(lr=lambda t: rates[t]), np.tile(x0, (k, 1)), steps)
     out = []
     for i in range(k):

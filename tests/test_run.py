@@ -86,10 +86,17 @@ def test_function_problems_and_bad_arguments():
     assert r.loss == pytest.approx(2 * 0.8 ** 20)
     with pytest.raises(ValueError, match="steps must"):
         lrc.run(L.Parabola(), lrc.GD(), [1.0], steps=-1)
-    with pytest.raises(ValueError, match="problem must"):
+    with pytest.raises(TypeError, match="problem must"):
         lrc.run(42, lrc.GD(), [1.0], steps=1)
-    with pytest.raises(ValueError, match=r"shape \(\.\.\., 1\)"):
+    with pytest.raises(ValueError, match=r"x0 must have shape \(\.\.\., 1\) for this 1-D landscape, got shape \(2,\)"):
         lrc.run(L.Parabola(), lrc.GD(), [1.0, 2.0], steps=1)
+    with pytest.raises(TypeError, match="x0 must be a start point"):
+        lrc.run(L.Parabola(), lrc.GD(), None, steps=1)
+    with pytest.raises(TypeError, match="optimizer must follow the optimizer protocol"):
+        lrc.run(L.Parabola(), "GD", [1.0], steps=1)
+    for bad in (0.0, -1.0, np.nan):
+        with pytest.raises(ValueError, match=r"max_loss must lie in \(0, inf\]"):
+            lrc.run(L.Parabola(), lrc.GD(), [1.0], steps=1, max_loss=bad)
 
 
 def test_grid_sweep_matches_run_and_finds_the_best_setting():

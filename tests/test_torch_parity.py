@@ -94,6 +94,14 @@ CONSTANT = [
 ]
 
 
+def test_every_optimizer_is_compared_with_torch():
+    """The two lists above must name every optimizer lrcourse exports: a new one fails here
+    until it has its cases."""
+    exported = {getattr(lrc.optimizers, n) for n in lrc.optimizers.__all__ if n != "Optimizer"}
+    assert {type(o) for o in CONSTANT} == exported
+    assert {cls for cls, _ in SCHEDULED} == exported
+
+
 @pytest.mark.parametrize("opt", CONSTANT, ids=repr)
 @pytest.mark.parametrize("seed,dim", [(0, 2), (1, 5), (2, 10)])
 def test_optimizer_matches_torch_constant_rate(opt, seed, dim):

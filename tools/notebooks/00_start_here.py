@@ -84,8 +84,9 @@ plotting.legend(ax)
 plt.show()
 
 # %% [markdown]
-# One rate creeps, one overshoots but still settles, one blows up. Notebook 01 explains
-# exactly where the line between them lies (here: η = 2, from the curvature).
+# One rate creeps, one overshoots but still settles (w changes sign at every step, which the
+# loss does not show), one blows up. Notebook 01 explains exactly where the line between them
+# lies (here: η = 2, from the curvature).
 #
 # ## 4. Course map
 #

@@ -156,7 +156,7 @@ SHAPES = {                                                   # η₀ -> schedule
     "cosine_restarts": lambda lr: S.cosine_restarts(lr, 50, 2, lr / 100),
     "cyclic": lambda lr: S.cyclic(lr / 10, lr, 30),
     "warmup": lambda lr: S.warmup(S.cosine(lr, 300, lr / 100), 30, 0.01),
-    "one_cycle": lambda lr: S.one_cycle(lr, 301, 0.3),
+    "one_cycle": lambda lr: S.one_cycle(lr, 300, 0.3),
 }
 WORDS = {name: S.describe(make(0.1), numbers=False) for name, make in SHAPES.items()}
 
@@ -255,6 +255,8 @@ for outcome, what in [("below", "below the tuned constant rate"), ("above", "abo
                       ("tied", "level with the tuned constant rate, within the spread")]:
     verdict("each at its own best η₀", [n for n in versus if versus[n] == outcome], what)
 warm = {"below": "lowers the loss", "above": "costs loss", "tied": "changes nothing within the spread"}
+d, dse = mean_se(measured["warmup"] - measured["cosine"])
+print(f"warm-up + cosine minus cosine, run by run: {d:+.4f} ± {dse:.4f}")
 print(f"VERDICT: on this bowl, putting a warm-up in front of cosine {warm[compare(measured['warmup'], measured['cosine'])]}"
       " (each at its own best η₀)")
 
