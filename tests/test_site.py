@@ -43,12 +43,10 @@ def site_tool():
 
 
 def _missing_browser():
-    if shutil.which("chromium") is None:
-        return "Debian's chromium is not installed (as root: apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[browser]')"
+    from test_browser import _missing       # Chromium and Playwright, as the browser test needs them
+
+    if _missing():
+        return _missing()
     try:
         import myst_nb  # noqa: F401
         import sphinx_book_theme  # noqa: F401
