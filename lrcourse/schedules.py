@@ -84,11 +84,12 @@ class Schedule:
         self.name = name
         self.params = params
 
-    _scalar: dict = {}     # tabulated(): the values of the steps a run asks for, by step
+    _table = None     # tabulated(): the rates of the steps a run asks for, as an array
 
     def __call__(self, t):
-        if self._scalar and type(t) is int and t in self._scalar:
-            return self._scalar[t]          # the hot path of a run's loop
+        table = self._table
+        if table is not None and type(t) is int and 0 <= t < table.size:
+            return float(table[t])          # the hot path of a run's loop
         steps = _steps(t)
         # One code path for a scalar and an array, so both give the same bits.
         flat = steps.reshape(-1)
@@ -118,7 +119,7 @@ class Schedule:
             return out
 
         table = Schedule(lookup, self.name, **self.params)
-        table._scalar = {int(t): float(v) for t, v in enumerate(values)}
+        table._table = values
         return table
 
 
