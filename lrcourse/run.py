@@ -185,7 +185,7 @@ class _Batch:
             self.xs[0], self.losses[0] = self.x, loss
             self.lrs = []
         self.active = np.arange(n)             # the runs still in the working arrays
-        self.x, self.g, self.loss, self.bound_now = self.x, np.asarray(g, dtype=float), loss, self.bound
+        self.g, self.loss, self.bound_now = np.asarray(g, dtype=float), loss, self.bound
         self.dead = np.zeros(n, dtype=bool)    # diverged, but still in the working arrays
         self._drop(np.isfinite(loss), None)
 
