@@ -37,16 +37,16 @@ def import_time():
 
 def grid_benchmark():
     land = lrc.landscapes.Rosenbrock()
-    lrs, mus = np.logspace(-5, -2, 200), np.linspace(0.0, 0.99, 200)
+    lrs, betas = np.logspace(-5, -2, 200), np.linspace(0.0, 0.99, 200)
     x0 = [-1.5, 2.0]
-    grid = lambda: lrc.sweeps.grid(land, lrc.Momentum, x0=x0, steps=300, lr=lrs, momentum=mus)
+    grid = lambda: lrc.sweeps.grid(land, lrc.Momentum, x0=x0, steps=300, lr=lrs, momentum=betas)
     fastest, median = best_of(grid)
     g = grid()
-    sample = [(lr, mu) for lr in lrs[::20] for mu in mus[::20]]    # 100 single runs
+    sample = [(lr, beta) for lr in lrs[::20] for beta in betas[::20]]    # 100 single runs
     t0 = time.perf_counter()
-    for lr, mu in sample:
-        lrc.run(land, lrc.Momentum(lr=lr, momentum=mu), x0, steps=300, record=False)
-    loop = (time.perf_counter() - t0) / len(sample) * lrs.size * mus.size
+    for lr, beta in sample:
+        lrc.run(land, lrc.Momentum(lr=lr, momentum=beta), x0, steps=300, record=False)
+    loop = (time.perf_counter() - t0) / len(sample) * lrs.size * betas.size
     return fastest, median, loop, float(g.diverged.mean()), g.best()
 
 

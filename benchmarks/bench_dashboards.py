@@ -44,11 +44,11 @@ sys.path.insert(0, _root)
 def _range_test():
     from sklearn.datasets import load_digits
 
-    from lrcourse import lr_finder as F, widgets as W
+    from lrcourse import landscapes as L, widgets as W
 
     d = load_digits()
     X, y = d.data / 16.0, d.target
-    return W.range_test_explorer(F.softmax_problem(X[:1347], y[:1347], batch_size=64, seed=0), np.zeros(640),
+    return W.range_test_explorer(L.softmax_problem(X[:1347], y[:1347], batch_size=64, seed=0), np.zeros(640),
                                  lr_min=1e-5, lr_max=100.0, beta=0.98)
 
 

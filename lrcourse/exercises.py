@@ -17,22 +17,26 @@ relative, iterated updates to 1e-9, a rate picked from a grid to one grid point.
 
 from __future__ import annotations
 
+import inspect
 import linecache
 import math
 import os
+import re
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from . import lr_finder, schedules, theory
+from . import linesearch, lr_finder, schedules, search, theory
 from .optimizers import Adam, AdamState
 from .exercise_data import (BUDGET_BOWL, BUDGET_TARGET, best_constant_budget, budget_loss,  # noqa: F401
                             range_test_curve, search_objective)
 
-__all__ = ["check", "hint", "solution", "answer", "TASKS", "NotAttempted", "Wrong"]
+__all__ = ["check", "hint", "solution", "answer", "hidden_tests", "grade_id", "task_of", "TASKS", "Task",
+           "NotAttempted", "Wrong"]
 
 
 _RESET = "\x1b[0m"
@@ -80,35 +84,108 @@ class Wrong(_Feedback):
 
 @dataclass(frozen=True)
 class Task:
-    id: str
+    """One graded task, everything about it in one record: the function the learner writes
+    (``name``), what the exercise notebook says (``statement``, the checker's docstring), its
+    points, the hints, and the checker that gives instant feedback. The reference answer and
+    the hidden tests are functions in ``_answers.py`` (named ``name`` and ``hidden_`` +
+    ``name``), the one file a student bundle for graded work leaves out."""
+
+    id: str             # "04.1": lesson 04, task 1
     name: str           # the function the learner writes
     title: str
+    points: int
     hints: tuple
     checker: Callable
+
+    @property
+    def statement(self) -> str:
+        return inspect.cleandoc(self.checker.__doc__)
+
+    @property
+    def lesson(self) -> str:
+        return self.id.split(".")[0]
 
 
 TASKS: dict[str, Task] = {}
 _hints_shown: dict[str, int] = {}
 
 
-def _task(id, name, title, hints):
+def _task(id, name, title, hints, points):
     def register(checker):
-        TASKS[id] = Task(id, name, title, tuple(hints), checker)
+        TASKS[id] = Task(id, name, title, points, tuple(hints), checker)
         return checker
     return register
 
 
-def answer(task: str):
-    """The reference code for ``task``, or None where the answers were left out or turned off
-    (the same switch as ``solution``: a student bundle, or LRCOURSE_NO_SOLUTIONS=1)."""
-    _lookup(task)
+_PARTS = ("answer", "test", "setup")
+_GRADE_ID = re.compile(r"a(\d\d)(?:_(\d+))?_(.+)")
+
+
+def grade_id(task: str, part: str) -> str:
+    """nbgrader's id of a cell in an exercise notebook: ``part`` "answer" is the cell where
+    the learner writes the task's function, "test" its locked test cell, "setup" the
+    notebook's locked first code cell (``task`` may then be just the lesson, "04").
+
+    >>> grade_id("04.1", "answer"), grade_id("04.1", "test"), grade_id("04", "setup")
+    ('a04_1_step_decay', 'a04_1_test', 'a04_setup')
+    """
+    if part not in _PARTS:
+        raise ValueError(f"part must be one of {', '.join(_PARTS)}, got {part!r}")
+    if part == "setup":
+        return f"a{task.split('.')[0]}_setup"
+    t = _lookup(task)
+    return f"a{t.id.replace('.', '_')}_{t.name if part == 'answer' else 'test'}"
+
+
+def task_of(grade_id: str):
+    """The inverse of ``grade_id``: ``(task, part)`` for an id it makes, None for any other
+    (a hand-graded question's id, say).
+
+    >>> task_of("a04_1_step_decay"), task_of("a04_1_test"), task_of("a04_setup"), task_of("a04_why")
+    (('04.1', 'answer'), ('04.1', 'test'), ('04', 'setup'), None)
+    """
+    m = _GRADE_ID.fullmatch(grade_id) if isinstance(grade_id, str) else None
+    if m is None:
+        return None
+    lesson, number, rest = m.groups()
+    if number is None:
+        return (lesson, "setup") if rest == "setup" else None
+    task = f"{lesson}.{number}"
+    if task not in TASKS or rest not in ("test", TASKS[task].name):
+        return None
+    return task, "test" if rest == "test" else "answer"
+
+
+def _answers():
+    """The module of reference answers, or None where they were left out or turned off (a
+    student bundle, or LRCOURSE_NO_SOLUTIONS=1)."""
     if solutions_disabled():
         return None
     try:
-        from ._answers import ANSWERS
+        from . import _answers as module
     except ImportError:
         return None
-    return ANSWERS[_lookup(task).id].strip("\n")
+    return module
+
+
+def answer(task: str):
+    """The reference code for ``task`` (the source of its function in ``_answers.py``), or
+    None where the answers were left out or turned off (the same switch as ``solution``)."""
+    t = _lookup(task)
+    module = _answers()
+    return None if module is None else inspect.getsource(getattr(module, t.name)).strip("\n")
+
+
+def hidden_tests(task: str):
+    """The hidden tests of ``task`` as the grader runs them (the body of ``hidden_<name>`` in
+    ``_answers.py``), or None where the answers were left out or turned off."""
+    t = _lookup(task)
+    module = _answers()
+    if module is None:
+        return None
+    lines = inspect.getsource(getattr(module, f"hidden_{t.name}")).splitlines()
+    body = textwrap.dedent("\n".join(lines[1:]))          # drop the def line
+    return body.strip("\n")
 
 
 # --------------------------------------------------------------------------- public API
@@ -254,26 +331,27 @@ def _same(a, b, rtol=1e-9) -> bool:
 # --------------------------------------------------------------------------- 01
 
 
-def _ref_gd_path(a, lr, w0, steps):
-    w = [float(w0)]
-    for _ in range(steps):
-        w.append(w[-1] - lr * a * w[-1])
-    return np.array(w)
+def _gd_path(a, lr, w0, steps):
+    """GD's path on a/2·w² from the closed form w_t = (1 − η·a)ᵗ·w₀ (``theory.gd_error``)."""
+    return w0 * theory.gd_error(np.arange(steps + 1), lr, a)
 
 
 @_task("01.1", "gd_path", "gradient descent on a parabola",
        ["The loss is L(w) = a/2·w², so its gradient is a·w.",
         "One step is w ← w − η·(a·w). Repeat it `steps` times.",
-        "Return the start and every iterate: an array of steps + 1 numbers."])
+        "Return the start and every iterate: an array of steps + 1 numbers."], points=2)
 def _check_gd_path(fn):
+    r"""**Task 01.1.** Write `gd_path(a, lr, w0, steps)`: gradient descent on L(w) = a/2·w² from `w0`,
+    returning an array with the start and every iterate (`steps + 1` numbers).
+    """
     for a, lr, w0, steps in [(1.0, 0.1, 2.0, 5), (4.0, 0.3, -1.0, 8), (0.5, 3.9, 1.0, 6)]:
         got = _call(fn, "gd_path", a, lr, w0, steps)
-        expected = _ref_gd_path(a, lr, w0, steps)
+        expected = _gd_path(a, lr, w0, steps)
         arr = np.asarray(got, dtype=float)
         if arr.shape == (steps,):
             raise Wrong(f"gd_path returned {steps} points for {steps} steps: include the start w0 "
                         f"as the first point (expected {steps + 1}).")
-        if arr.shape == expected.shape and _same(arr, _ref_gd_path(1.0, lr, w0, steps)) and a != 1.0:
+        if arr.shape == expected.shape and _same(arr, _gd_path(1.0, lr, w0, steps)) and a != 1.0:
             raise Wrong(f"gd_path ignores the curvature a: the gradient of a/2·w² is a·w, not w "
                         f"(a={a}).")
         _close(got, expected, f"gd_path(a={a}, lr={lr}, w0={w0}, steps={steps})", rtol=1e-10)
@@ -282,8 +360,13 @@ def _check_gd_path(fn):
 @_task("01.2", "stability_limit", "the stability limit of a bowl",
        ["GD on a quadratic with Hessian A is stable when η < 2/λ for every eigenvalue λ of A.",
         "So the steepest direction, the largest eigenvalue L, sets the limit.",
-        "np.linalg.eigvalsh(A) gives the eigenvalues of a symmetric matrix in ascending order."])
+        "np.linalg.eigvalsh(A) gives the eigenvalues of a symmetric matrix in ascending order."], points=2)
 def _check_stability_limit(fn):
+    r"""**Task 01.2.** Write `stability_limit(A)`: the stability limit of gradient descent on
+    L(w) = ½·wᵀAw (A symmetric, positive definite), the rate η_max such that GD converges from every
+    start for every 0 < η < η_max and not for η ≥ η_max. (There is no *largest* converging rate:
+    the converging rates form an open interval, and η_max is its upper end.) Test it on the bowl below.
+    """
     rng = np.random.default_rng(1)
     cases = [np.diag([1.0, 10.0]), np.array([[3.0, 1.0], [1.0, 2.0]])]
     q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
@@ -309,8 +392,11 @@ def _check_stability_limit(fn):
        ["On L(w) = a/2·w², one GD step multiplies w by the factor 1 − η·a.",
         "0 < factor < 1: w shrinks without changing sign. −1 < factor < 0: it flips sign each "
         "step but shrinks. factor < −1: it grows.",
-        "Compare η·a with 1 and 2."])
+        "Compare η·a with 1 and 2."], points=1)
 def _check_regime(fn):
+    r"""**Task 01.3.** Write `regime(a, lr)` returning `"monotone"`, `"oscillating"` or `"diverging"` for
+    GD on L(w) = a/2·w² (count η·a = 1 as monotone; the edge η·a = 2 is never tested).
+    """
     for a, lr, expected in [(1.0, 0.5, "monotone"), (2.0, 0.7, "oscillating"), (10.0, 0.25, "diverging"),
                             (0.5, 3.0, "oscillating"), (100.0, 0.001, "monotone")]:
         got = _call(fn, "regime", a, lr)
@@ -323,8 +409,11 @@ def _check_regime(fn):
 
 @_task("02.1", "newton_step", "one Newton step",
        ["Newton replaces η by the inverse Hessian: w ← w − H⁻¹·g.",
-        "Solving H·s = g is cheaper and more accurate than forming H⁻¹: np.linalg.solve(H, g)."])
+        "Solving H·s = g is cheaper and more accurate than forming H⁻¹: np.linalg.solve(H, g)."], points=2)
 def _check_newton_step(fn):
+    r"""**Task 02.1.** Write `newton_step(w, g, H)`: one Newton step from `w` with gradient `g` and
+    Hessian `H`.
+    """
     rng = np.random.default_rng(2)
     for d in (2, 3, 5):
         m = rng.normal(size=(d, d))
@@ -340,18 +429,19 @@ def _check_newton_step(fn):
         _close(got, expected, f"newton_step in {d} dimensions", rtol=1e-8, atol=1e-12)
 
 
-def _ref_armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4, rule="armijo"):
-    """The reference search; ``rule`` names a common mistake in the condition, so the
-    checker can recognise it (the mistaken ones give up after 200 shrinks)."""
+def _mistaken_armijo(f, grad, w, rule, lr0=1.0, shrink=0.5, c=1e-4):
+    """The search with a common mistake in its condition, named by ``rule``, so that the
+    checker can recognise it (it gives up after 200 shrinks where the condition never holds).
+    The correct search is ``linesearch.armijo``."""
     g = grad(w)
     lr, f0, gg = lr0, f(w), float(g @ g)
-    for _ in range(200 if rule != "armijo" else 10_000):
+    for _ in range(200):
         trial = w + lr * g if rule == "uphill" else w - lr * g
-        bound = {"armijo": f0 - c * lr * gg, "uphill": f0 - c * lr * gg, "plus": f0 + c * lr * gg, "plain": f0,
+        bound = {"uphill": f0 - c * lr * gg, "plus": f0 + c * lr * gg, "plain": f0,
                  "norm": f0 - c * lr * np.sqrt(gg), "no_lr": f0 - c * gg, "no_c": f0 - lr * gg}[rule]
         if f(trial) <= bound:
             break
-        lr *= beta
+        lr *= shrink
     return lr
 
 
@@ -373,10 +463,15 @@ _ARMIJO_NEVER = ("the condition never held, so η shrank to almost nothing. Chec
 
 
 @_task("02.2", "armijo", "backtracking line search",
-       ["Start from η = lr0 and shrink it by the factor beta until the step decreases f enough.",
+       ["Start from η = lr0 and multiply it by the factor shrink until the step decreases f enough.",
         "'Enough' is Armijo's condition: f(w − η·g) ≤ f(w) − c·η·|g|².",
-        "A while loop: while the condition fails, η ← beta·η. Return the η that passed."])
+        "A while loop: while the condition fails, η ← shrink·η. Return the η that passed."], points=3)
 def _check_armijo(fn):
+    r"""**Task 02.2.** Write `armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4)`: backtracking line search
+    from the point `w` along −grad(w). Return the first rate η in lr0, lr0·shrink, lr0·shrink², … that satisfies
+    Armijo's sufficient-decrease condition (section 3 of the lesson): the loss at the trial point
+    must fall at least c times the decrease that the slope promises for a step η.
+    """
     A = np.diag([1.0, 50.0])
     f = lambda w: 0.5 * w @ A @ w
     grad = lambda w: A @ w
@@ -387,25 +482,25 @@ def _check_armijo(fn):
     rosen_grad = lambda w: np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2), 200 * (w[1] - w[0] ** 2)])
     # The last three cases tell the usual mistakes in the condition apart (a large c shows them).
     cases = [(f, grad, np.array([1.0, 1.0]), {}),
-             (f, grad, np.array([-2.0, 0.1]), {"beta": 0.7}),
+             (f, grad, np.array([-2.0, 0.1]), {"shrink": 0.7}),
              (rosen, rosen_grad, np.array([-1.2, 1.0]), {"lr0": 0.1, "c": 0.3}),
              (fb, gradb, np.array([0.3, 0.1]), {"lr0": 2.0, "c": 0.5}),
-             (fb, gradb, np.array([0.3, 0.1]), {"lr0": 2.0, "c": 0.5, "beta": 0.8}),
+             (fb, gradb, np.array([0.3, 0.1]), {"lr0": 2.0, "c": 0.5, "shrink": 0.8}),
              (fb, gradb, np.array([2.0, 1.0]), {"lr0": 2.0, "c": 0.3})]
     got = [_number(_call(fn, "armijo", func, g, w.copy(), **kw), "armijo(...)") for func, g, w, kw in cases]
     if any(np.shape(x) != () for x in got):
         raise Wrong("armijo should return one number, the accepted step η (not the new point w − η·g).")
-    expected = [_ref_armijo(func, g, w, **kw) for func, g, w, kw in cases]
+    expected = [linesearch.armijo(func, g, w, **kw) for func, g, w, kw in cases]
     bad = [i for i in range(len(cases)) if not np.isclose(got[i], expected[i], rtol=1e-12, atol=0)]
     if not bad:
         return
     i = bad[0]
     func, g, w, kw = cases[i]
-    lr0, beta, c = kw.get("lr0", 1.0), kw.get("beta", 0.5), kw.get("c", 1e-4)
+    lr0, shrink, c = kw.get("lr0", 1.0), kw.get("shrink", 0.5), kw.get("c", 1e-4)
     where = f"armijo from w={w.tolist()} with {kw or 'defaults'} returned η = {float(got[i]):.6g}, expected {expected[i]:.6g}"
     tiny = lambda x: x <= 1e-9
     for rule, message in _ARMIJO_MISTAKES.items():
-        theirs = [_ref_armijo(fc, gc, wc, **kc, rule=rule) for fc, gc, wc, kc in cases]
+        theirs = [_mistaken_armijo(fc, gc, wc, rule, **kc) for fc, gc, wc, kc in cases]
         if all((tiny(a) and tiny(b)) or np.isclose(a, b, rtol=1e-9) for a, b in zip(got, theirs)):
             raise Wrong(f"{where}: {message}")
     if float(got[i]) <= 1e-9 * lr0:
@@ -413,10 +508,10 @@ def _check_armijo(fn):
     if np.isclose(got[i], lr0) and not np.isclose(expected[i], got[i]):
         raise Wrong(f"{where}: it returned lr0 without backtracking, but at that rate the loss does not "
                     f"fall enough, so shrink it.")
-    if np.isclose(got[i], expected[i] * beta):
+    if np.isclose(got[i], expected[i] * shrink):
         raise Wrong(f"{where}: one shrink too many. Test the condition before you shrink η, and return the "
-                    f"first η in lr0, lr0·β, lr0·β², … that satisfies {_ARMIJO_CONDITION}.")
-    if expected[i] < lr0 and np.isclose(got[i], expected[i] / beta):
+                    f"first η in lr0, lr0·shrink, lr0·shrink², … that satisfies {_ARMIJO_CONDITION}.")
+    if expected[i] < lr0 and np.isclose(got[i], expected[i] / shrink):
         raise Wrong(f"{where}: one shrink too few. At η = {float(got[i]):.6g} the condition "
                     f"{_ARMIJO_CONDITION} still fails; return the η that passes.")
     gw = g(w)
@@ -424,7 +519,7 @@ def _check_armijo(fn):
     if lhs > rhs:
         raise Wrong(f"{where}: at your η the condition {_ARMIJO_CONDITION} fails "
                     f"(left side {lhs:.6g} > right side {rhs:.6g}), so keep shrinking.")
-    raise Wrong(f"{where}: your η satisfies the condition, but a larger one of lr0, lr0·β, lr0·β², … "
+    raise Wrong(f"{where}: your η satisfies the condition, but a larger one of lr0, lr0·shrink, lr0·shrink², … "
                 f"(namely {expected[i]:.6g}) already did; return the first that passes.")
 
 
@@ -433,44 +528,55 @@ def _check_armijo(fn):
 
 @_task("03.1", "heavy_ball_step", "the heavy-ball step",
        ["The velocity remembers past steps: v ← β·v − η·g (β: the momentum).",
-        "Then the weights move by the new velocity: w ← w + v. Return both (w, v)."])
+        "Then the weights move by the new velocity: w ← w + v. Return both (w, v)."], points=2)
 def _check_heavy_ball(fn):
+    r"""**Task 03.1.** Write `heavy_ball_step(w, v, g, lr, momentum)` in the heavy-ball form
+    (v ← β·v − η·g; w ← w + v, with β the momentum), returning `(w, v)`.
+    """
     rng = np.random.default_rng(3)
-    for lr, mu in [(0.1, 0.9), (0.5, 0.0), (0.02, 0.99)]:
+    for lr, beta in [(0.1, 0.9), (0.5, 0.0), (0.02, 0.99)]:
         w, v, g = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
-        out = _call(fn, "heavy_ball_step", w.copy(), v.copy(), g.copy(), lr, mu)
+        out = _call(fn, "heavy_ball_step", w.copy(), v.copy(), g.copy(), lr, beta)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise Wrong("heavy_ball_step should return the pair (w, v).")
-        v_new = mu * v - lr * g
-        if mu > 0 and _same(out[0], w - lr * (mu * v + g)):
+        v_new = beta * v - lr * g
+        if beta > 0 and _same(out[0], w - lr * (beta * v + g)):
             raise Wrong("that is PyTorch's convention (buffer ← β·b + g; w ← w − η·b), which is "
                         "task 03.2; here the velocity already includes η: v ← β·v − η·g; w ← w + v.")
-        _close(out[1], v_new, f"the new velocity v (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
-        _close(out[0], w + v_new, f"the new weights w (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+        _close(out[1], v_new, f"the new velocity v (lr={lr}, momentum={beta})", rtol=1e-12, atol=1e-15)
+        _close(out[0], w + v_new, f"the new weights w (lr={lr}, momentum={beta})", rtol=1e-12, atol=1e-15)
 
 
 @_task("03.2", "pytorch_momentum_step", "momentum in PyTorch's convention",
        ["PyTorch keeps a buffer of summed gradients without η: b ← β·b + g.",
-        "Then w ← w − η·b. With a constant η this is the heavy ball with v = −η·b."])
+        "Then w ← w − η·b. With a constant η this is the heavy ball with v = −η·b."], points=2)
 def _check_pytorch_momentum(fn):
+    r"""**Task 03.2.** Write `pytorch_momentum_step(w, buf, g, lr, momentum)` in PyTorch's convention,
+    returning `(w, buf)`. With a constant rate both conventions give the same path; the notebook
+    shows where they part under a schedule.
+    """
     rng = np.random.default_rng(4)
-    for lr, mu in [(0.1, 0.9), (0.3, 0.5)]:
+    for lr, beta in [(0.1, 0.9), (0.3, 0.5)]:
         w, b, g = rng.normal(size=4), rng.normal(size=4), rng.normal(size=4)
-        out = _call(fn, "pytorch_momentum_step", w.copy(), b.copy(), g.copy(), lr, mu)
+        out = _call(fn, "pytorch_momentum_step", w.copy(), b.copy(), g.copy(), lr, beta)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise Wrong("pytorch_momentum_step should return the pair (w, buf).")
-        b_new = mu * b + g
-        if _same(out[1], mu * b - lr * g):
+        b_new = beta * b + g
+        if _same(out[1], beta * b - lr * g):
             raise Wrong("the buffer should not contain η in PyTorch's convention: buf ← β·buf + g.")
-        _close(out[1], b_new, f"the new buffer (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
-        _close(out[0], w - lr * b_new, f"the new weights (lr={lr}, momentum={mu})", rtol=1e-12, atol=1e-15)
+        _close(out[1], b_new, f"the new buffer (lr={lr}, momentum={beta})", rtol=1e-12, atol=1e-15)
+        _close(out[0], w - lr * b_new, f"the new weights (lr={lr}, momentum={beta})", rtol=1e-12, atol=1e-15)
 
 
 @_task("03.3", "best_heavy_ball", "the optimal (η, β) on a quadratic",
        ["Polyak's tuning puts both ends of the spectrum [μ, L] on the same circle in the complex plane.",
         "η* = (2/(√L + √μ))² and the momentum β* = ((√κ − 1)/(√κ + 1))² with κ = L/μ (μ: the smallest curvature).",
-        "Return the pair (lr, momentum)."])
+        "Return the pair (lr, momentum)."], points=2)
 def _check_best_heavy_ball(fn):
+    r"""**Task 03.3.** Write `best_heavy_ball(L, mu)` returning the optimal `(lr, momentum)` for a
+    quadratic whose Hessian has eigenvalues in [μ, L] (μ here is the smallest curvature, not the
+    momentum).
+    """
     for L, mu in [(1.0, 0.01), (10.0, 1.0), (4.0, 4.0)]:
         out = _call(fn, "best_heavy_ball", L, mu)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -488,8 +594,11 @@ def _check_best_heavy_ball(fn):
 @_task("04.1", "step_decay", "step decay, as the formula is written",
        ["The rate is η₀ times the drop factor d raised to a whole number of drops.",
         "The number of drops at step n is ⌊(1 + n)/r⌋ (integer division: (1 + n) // r).",
-        "Make it work for an array of n as well: numpy's ** and // work elementwise."])
+        "Make it work for an array of n as well: numpy's ** and // work elementwise."], points=2)
 def _check_step_decay(fn):
+    r"""**Task 04.1.** Write `step_decay(lr0, drop, every, n)` = η₀·d^⌊(1+n)/r⌋, exactly as the formula is
+    written (not PyTorch's StepLR). It must accept an integer `n` or an array of them.
+    """
     lr0, drop, every = 0.1, 0.5, 2
     n = np.arange(8)
     expected = schedules.step_decay(lr0, drop, every)(n)
@@ -508,8 +617,11 @@ def _check_step_decay(fn):
 @_task("04.2", "time_based", "time-based decay, the recursion",
        ["Time-based decay is a recursion: η_{k+1} = η_k / (1 + d·k), starting from η_0 = lr0.",
         "Loop k = 0, 1, …, n − 1 and divide each time; note the k = 0 factor is 1.",
-        "It is not η₀/(1 + d·n): that closed form is Keras' inverse-time decay."])
+        "It is not η₀/(1 + d·n): that closed form is Keras' inverse-time decay."], points=2)
 def _check_time_based(fn):
+    r"""**Task 04.2.** Write `time_based(lr0, decay, n)`: the rate after `n` steps of the recursion
+    η_{k+1} = η_k/(1 + d·k), for an integer `n`.
+    """
     for lr0, d in [(0.1, 0.01), (1.0, 0.5), (0.3, 0.0)]:
         ns = range(7)
         got = [_number(_call(fn, "time_based", lr0, d, n), f"time_based({lr0}, {d}, {n})") for n in ns]
@@ -532,8 +644,15 @@ def _check_time_based(fn):
         "A large constant rate is fast but stays at a high noise floor; a small one is slow. "
         "A decaying schedule can have both.",
         "Start near η₀ = 0.5 (half the stability limit 2/L = 1) and decay so that the rate is "
-        "a few percent of that by the end: S.exponential(0.5, decay=3 / steps) is one choice."])
+        "well under a percent of that by the end: S.exponential(0.5, decay=5 / steps) is one choice."], points=3)
 def _check_choose_schedule(fn):
+    r"""**Task 04.3.** You may spend `steps` noisy gradient steps on a bowl (κ = 10, L = 2, gradient noise
+    σ = 2). `budget_loss(schedule, steps)` measures a schedule: the mean loss over the last tenth
+    of the run, averaged over 256 seeded runs. Write `choose_schedule(steps)` returning a schedule
+    from `lrcourse.schedules` (imported as `S`) that reaches a mean loss below 0.07 with 300 steps.
+    No constant rate does (when a schedule misses the target, the check prints how close the best
+    constant rate comes). Measure before you choose: `budget_loss(S.constant(0.05), 300)`.
+    """
     sched = _call(fn, "choose_schedule", 300)
     if not isinstance(sched, schedules.Schedule):
         raise Wrong(f"choose_schedule should return a schedule from lrcourse.schedules (e.g. S.cosine(...)), "
@@ -543,7 +662,7 @@ def _check_choose_schedule(fn):
         raise Wrong(f"with {schedules.describe(sched)} the run diverges: keep the peak rate below 2/L = 1.")
     if loss > BUDGET_TARGET:
         best_eta, best_loss = best_constant_budget(300)
-        raise Wrong(f"with {schedules.describe(sched)} the mean loss over the last 30 of 300 steps (32 runs) is {loss:.3g}; "
+        raise Wrong(f"with {schedules.describe(sched)} the mean loss over the last 30 of 300 steps ({BUDGET_BOWL['runs']} runs) is {loss:.3g}; "
                     f"the target is {BUDGET_TARGET}. The best constant rate on a grid of 40 rates reaches "
                     f"{best_loss:.3g} (at η ≈ {best_eta:.2g}), so no constant rate passes: the schedule has to "
                     f"beat it.")
@@ -562,8 +681,15 @@ def _reference_adam(w, m, v, g, t, lr, beta1, beta2, eps):
         "t counts the updates done before this one, so this is update number t + 1: divide m by "
         "1 − β₁^(t+1) and v by 1 − β₂^(t+1).",
         "w ← w − η·m̂/(√v̂ + ε), with ε added after the square root of the corrected v̂. "
-        "Return (w, m, v) with the uncorrected m and v: the next call corrects them again."])
+        "Return (w, m, v) with the uncorrected m and v: the next call corrects them again."], points=3)
 def _check_adam(fn):
+    r"""**Task 05.1.** Write `adam_step(w, m, v, g, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)`:
+    one Adam update with bias correction, where `t` is the number of updates done before this
+    one (0 for the first), so this is update n = t + 1. Update m and v, correct them to
+    m̂ = m/(1 − β₁ⁿ) and v̂ = v/(1 − β₂ⁿ), and step w ← w − η·m̂/(√v̂ + ε): ε goes outside the
+    square root, added after the square root of the corrected v̂ (as in PyTorch). Return
+    `(w, m, v)` with m and v uncorrected: the correction is applied afresh at every call.
+    """
     rng = np.random.default_rng(5)
     w, m, v = rng.normal(size=3), np.zeros(3), np.zeros(3)
     args = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
@@ -609,8 +735,11 @@ def _check_adam(fn):
 @_task("05.2", "adagrad_rates", "Adagrad's effective rates",
        ["Adagrad divides η by the root of the sum of all squared gradients seen so far, per parameter.",
         "grads has one row per step: G = (grads ** 2).sum(axis=0).",
-        "Return η / (√G + ε), one rate per parameter."])
+        "Return η / (√G + ε), one rate per parameter."], points=2)
 def _check_adagrad(fn):
+    r"""**Task 05.2.** Write `adagrad_rates(grads, lr=0.1, eps=1e-10)`: the effective per-parameter rate
+    η/(√G + ε) after the gradients in the rows of `grads` (G sums their squares).
+    """
     rng = np.random.default_rng(6)
     grads = rng.normal(size=(20, 3)) * np.array([0.01, 1.0, 100.0])
     expected = 0.1 / (np.sqrt((grads ** 2).sum(axis=0)) + 1e-10)
@@ -629,8 +758,11 @@ def _check_adagrad(fn):
 @_task("06.1", "ramp", "the range test's exponential ramp",
        ["Equal steps on a log scale: each rate is the previous one times a constant factor.",
         "The factor is (lr_max/lr_min)^(1/(steps − 1)), so that the last rate is lr_max.",
-        "np.geomspace(lr_min, lr_max, steps) does exactly this."])
+        "np.geomspace(lr_min, lr_max, steps) does exactly this."], points=1)
 def _check_ramp(fn):
+    r"""**Task 06.1.** Write `ramp(lr_min, lr_max, steps)`: `steps` rates from `lr_min` to `lr_max`,
+    evenly spaced on a log scale.
+    """
     for lo, hi, n in [(1e-6, 1.0, 7), (1e-4, 10.0, 100)]:
         got = _call(fn, "ramp", lo, hi, n)
         if _same(got, np.linspace(lo, hi, n)):
@@ -643,8 +775,15 @@ def _check_ramp(fn):
        ["An exponential moving average: avg ← β·avg + (1 − β)·loss, starting from avg = 0.",
         "Starting from 0 biases the first values low; divide by 1 − β^(i+1) at position i "
         "(as in Adam's bias correction).",
-        "Return one smoothed value per loss."])
+        "Return one smoothed value per loss."], points=2)
 def _check_smooth(fn):
+    r"""**Task 06.2.** Write `smooth(losses, beta=0.98)`: the bias-corrected exponential moving average
+    of the losses, one value per loss, as the range test uses it (and `lrcourse.lr_finder.smooth`).
+    Start the average at 0, update it with every loss, avg ← β·avg + (1 − β)·loss, and return
+    avg / (1 − β^(i+1)) at position i. The correction makes `smoothed[0] == losses[0]`; starting
+    the average at `losses[0]` without the correction also gives that first value, but different
+    values after it, so it does not count.
+    """
     rng = np.random.default_rng(7)
     losses = 2.0 + rng.normal(size=50) * 0.3
     for beta in (0.9, 0.98):
@@ -675,8 +814,11 @@ def _check_smooth(fn):
        ["The rule picks the rate where the loss falls fastest per factor of η: the most "
         "negative slope of loss against log(η).",
         "np.gradient(losses, np.log(lrs)) gives that slope at every point.",
-        "Return lrs at the index of the smallest slope (np.argmin)."])
+        "Return lrs at the index of the smallest slope (np.argmin)."], points=2)
 def _check_steepest(fn):
+    r"""**Task 06.3.** Write `steepest(lrs, losses)`: the rate where the loss falls fastest against
+    log η. `range_test_curve()` returns a curve to try it on; plot it to see your choice.
+    """
     lrs, losses = range_test_curve()
     i = int(np.argmin(np.gradient(losses, np.log(lrs))))
     got = _number(_call(fn, "steepest", lrs.copy(), losses.copy()), "steepest(lrs, losses)")
@@ -694,8 +836,11 @@ def _check_steepest(fn):
 
 @_task("07.1", "log_uniform", "log-uniform samples",
        ["Sample the exponent, not the rate: u uniform in [log10(low), log10(high)].",
-        "Then η = 10 ** u. Use the generator you are given: rng.uniform(a, b, size=n)."])
+        "Then η = 10 ** u. Use the generator you are given: rng.uniform(a, b, size=n)."], points=2)
 def _check_log_uniform(fn):
+    r"""**Task 07.1.** Write `log_uniform(low, high, n, rng)`: `n` rates drawn log-uniformly from
+    [low, high] with the numpy generator `rng`.
+    """
     rng = np.random.default_rng(8)
     got = _number(_call(fn, "log_uniform", 1e-5, 1.0, 4000, rng), "log_uniform(1e-5, 1, 4000, rng)")
     if got.shape != (4000,):
@@ -716,8 +861,12 @@ def _check_log_uniform(fn):
 @_task("07.2", "random_search", "a seeded random search",
        ["Make a generator from the seed: rng = np.random.default_rng(seed).",
         "Draw n log-uniform rates (your log_uniform), evaluate objective on each.",
-        "Return the best (lr, value) pair: the rate with the smallest objective and that value."])
+        "Return the best (lr, value) pair: the rate with the smallest objective and that value."], points=2)
 def _check_random_search(fn):
+    r"""**Task 07.2.** Write `random_search(objective, low, high, n, seed)`: evaluate `objective` at `n`
+    log-uniform rates drawn with `np.random.default_rng(seed)` and return `(best_lr, best_value)`.
+    Try it on `search_objective`, a validation loss against η.
+    """
     out = _call(fn, "random_search", search_objective, 1e-6, 1.0, 40, 0)
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise Wrong("random_search should return the pair (best_lr, best_value).")
@@ -735,28 +884,23 @@ def _check_random_search(fn):
                     "from seed inside the function.")
 
 
-def _ref_early_stop(val_losses, patience):
-    best, best_epoch = math.inf, 0
-    for epoch, loss in enumerate(val_losses):
-        if loss < best:
-            best, best_epoch = loss, epoch
-        elif epoch - best_epoch >= patience:
-            return epoch, best_epoch
-    return len(val_losses) - 1, best_epoch
-
-
 @_task("07.3", "early_stop", "early stopping with patience",
        ["Walk through the validation losses keeping the best one and the epoch it came at.",
         "Stop at the first epoch that is `patience` epochs past the best without beating it.",
-        "Return (stop_epoch, best_epoch); if it never stops, stop_epoch is the last epoch."])
+        "Return (stop_epoch, best_epoch); if it never stops, stop_epoch is the last epoch."], points=2)
 def _check_early_stop(fn):
+    r"""**Task 07.3.** Write `early_stop(val_losses, patience)` returning `(stop_epoch, best_epoch)`:
+    training stops at the first epoch that is `patience` epochs past the best one without
+    improving on it (or at the last epoch); the model to keep is the one from `best_epoch`. Both are
+    indices into `val_losses` (0-based: index 0 is the lesson's epoch 1).
+    """
     cases = [([1.0, 0.8, 0.7, 0.71, 0.72, 0.73, 0.6], 3),
              ([1.0, 0.8, 0.7, 0.71, 0.69, 0.75, 0.76], 2),
              ([3.0, 2.0, 1.0], 5),
              ([0.5, 0.6, 0.7, 0.4], 1)]
     for losses, patience in cases:
         out = _call(fn, "early_stop", list(losses), patience)
-        expected = _ref_early_stop(losses, patience)
+        expected = search.early_stop(losses, patience)
         if tuple(np.asarray(out, dtype=float).tolist()) != tuple(float(e) for e in expected):
             raise Wrong(f"early_stop({losses}, patience={patience}): expected (stop, best) = {expected}, "
                         f"got {tuple(out) if isinstance(out, (tuple, list)) else out}.")
@@ -768,8 +912,12 @@ def _check_early_stop(fn):
 @_task("08.1", "param_groups", "layer-wise learning rates",
        ["torch.optim optimizers accept a list of dicts, each with 'params' and its own 'lr'.",
         "The head is the last module, model[-1]; the body is every other module, model[:-1].",
-        "Return [{'params': body parameters, 'lr': lr_body}, {'params': head parameters, 'lr': lr_head}]."])
+        "Return [{'params': body parameters, 'lr': lr_body}, {'params': head parameters, 'lr': lr_head}]."], points=2)
 def _check_param_groups(fn):
+    r"""**Task 08.1.** Write `param_groups(model, lr_body, lr_head)` for a `torch.nn.Sequential`: two
+    parameter groups for `torch.optim`, the last module (the head) at `lr_head`, the rest at
+    `lr_body`.
+    """
     import torch
 
     torch.manual_seed(0)
@@ -799,8 +947,19 @@ def _check_param_groups(fn):
         "The warm-up is a straight line from base_lr at t = 0 to the target at t = warmup (the same "
         "ramp as schedules.warmup(schedules.constant(target), warmup, start_factor=base_batch/batch) "
         "and PyTorch's LinearLR).",
-        "Return base_lr + (target − base_lr)·min(t, warmup)/warmup."])
+        "Return base_lr + (target − base_lr)·min(t, warmup)/warmup."], points=2)
 def _check_scaled_lr(fn):
+    r"""**Task 08.2.** Write `scaled_lr(base_lr, base_batch, batch, t, warmup)`: the rate for update
+    `t` (t = 0 is the first update) under the linear scaling rule with a linear warm-up, the
+    convention of the lesson's `S.warmup(S.constant(target), warmup, start_factor=base_batch/batch)`
+    and of PyTorch's `LinearLR(start_factor=base_batch/batch, total_iters=warmup)`:
+    - the target rate is `base_lr · batch / base_batch` (k times the batch, k times the rate);
+    - at `t = 0` the rate is `base_lr`, the rate that suits the small batch;
+    - it rises in a straight line and reaches the target at `t = warmup`, then stays there.
+
+    Worked example, `base_lr = 0.1`, `base_batch = 100`, `batch = 400`, `warmup = 4`: the target is
+    0.4, and t = 0, 1, 2, 3, 4, 5 give 0.1, 0.175, 0.25, 0.325, 0.4, 0.4.
+    """
     for base_lr, base_batch, batch, warmup in [(0.1, 256, 1024, 5), (0.1, 100, 400, 4), (0.01, 32, 64, 1),
                                                (0.05, 128, 128, 10), (0.02, 16, 256, 50)]:
         target = base_lr * batch / base_batch

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["Landscape", "Parabola", "Quadratic", "Rosenbrock", "DoubleWell", "MultiWell", "Noisy"]
+__all__ = ["Landscape", "Parabola", "Quadratic", "Rosenbrock", "DoubleWell", "MultiWell", "Noisy", "softmax_problem"]
 
 
 def _points(x, dim: int) -> np.ndarray:
@@ -54,9 +54,11 @@ class Landscape:
     def value_and_grad(self, x):
         return self.value(x), self.grad(x)
 
-    def grid(self, n: int = 200):
-        """A mesh over ``window`` for contour plots: returns (X, Y, Z) in 2-D, (X, Z) in 1-D."""
-        axes = [np.linspace(lo, hi, n) for lo, hi in self.window]
+    def mesh(self, n: int = 200, window=None):
+        """The loss on an n-point mesh over ``window`` (the landscape's own by default), for
+        maps and contour plots: returns (X, Y, Z) in 2-D, (X, Z) in 1-D."""
+        n = _checks.positive_int("n", n, minimum=2)
+        axes = [np.linspace(lo, hi, n) for lo, hi in (self.window if window is None else window)]
         mesh = np.meshgrid(*axes)
         pts = np.stack(mesh, axis=-1)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -345,8 +347,22 @@ class MultiWell(Landscape):
 
 class Noisy:
     """A landscape whose gradients carry Gaussian noise of size ``sigma`` (like minibatch
-    gradients): value is exact, grad is grad + sigma·N(0, 1). Seeded, so runs repeat; make a
-    new one (or call ``reset``) for every run you want to compare.
+    gradients): value is exact, grad is grad + sigma·N(0, 1).
+
+    Every run has its own stream of noise. The noise of run k (its row in a batch; a single
+    run is run 0) at its t-th gradient is a pure function of ``(seed, t, k)``: draw t starts
+    at position t·2⁴⁸ of one PCG64 stream seeded with ``seed`` and takes row k of what it
+    draws there (rows come out in order, so row k does not depend on how many rows follow
+    it). So a run's noise is the
+    same whatever else is in its batch, and stays the same when ``lrcourse.run`` drops runs
+    that diverged (``run`` passes the rows' run numbers as ``runs``). ``reset`` (which ``run``
+    calls first) starts every stream again, so runs repeat.
+
+    >>> noisy = Noisy(Quadratic([1.0, 1.0]), sigma=1.0, seed=3)
+    >>> batch = noisy.grad(np.zeros((3, 2)))
+    >>> noisy.reset()
+    >>> bool(np.array_equal(noisy.grad(np.zeros(2)), batch[0]))   # run 0 alone = run 0 of a batch
+    True
     """
 
     def __init__(self, landscape, sigma: float = 1.0, seed: int = 0):
@@ -359,7 +375,11 @@ class Noisy:
         self.reset()
 
     def reset(self):
-        self.rng = np.random.default_rng(self.seed)
+        """Start every run's stream again."""
+        self.draws = 0
+        self._bits = np.random.PCG64(self.seed)
+        self._origin = self._bits.state
+        self._rng = np.random.Generator(self._bits)
 
     @property
     def min_value(self):
@@ -368,9 +388,85 @@ class Noisy:
     def value(self, x):
         return self.landscape.value(x)
 
-    def grad(self, x):
-        g = self.landscape.grad(x)
-        return g + self.sigma * self.rng.standard_normal(g.shape)
+    def mesh(self, n: int = 200, window=None):
+        return self.landscape.mesh(n, window)
 
-    def value_and_grad(self, x):
-        return self.value(x), self.grad(x)
+    def grad(self, x, runs=None):
+        """The noisy gradient at ``x`` (shape ``(d,)`` or ``(..., d)``); ``runs`` gives each row's
+        run number (rows of ``x.reshape(-1, d)``), 0, 1, 2, … when it is None."""
+        g = self.landscape.grad(x)
+        shape = np.shape(g)
+        rows = int(np.prod(shape[:-1], dtype=int))
+        every = runs is None                           # rows 0, 1, …, n − 1
+        runs = np.arange(rows) if every else np.asarray(runs, dtype=int).reshape(-1)
+        if runs.size != rows:
+            raise ValueError(f"runs must give one run number per row of x ({rows}), got {runs.size}")
+        if runs.size and runs.min() < 0:
+            raise ValueError(f"runs must be run numbers >= 0, got {runs.min()}")
+        self._bits.state = self._origin                  # jump to this draw's own stretch
+        self._bits.advance(self.draws << 48)
+        self.draws += 1
+        if rows == 0:
+            return g
+        noise = self._rng.standard_normal((int(runs.max()) + 1, shape[-1]))
+        if not every:
+            noise = noise[runs]
+        return g + self.sigma * noise.reshape(shape)
+
+    def value_and_grad(self, x, runs=None):
+        return self.value(x), self.grad(x, runs)
+
+
+def softmax_problem(X, y, batch_size: int = 64, seed: int = 0, classes: int | None = None):
+    """Minibatch softmax regression in numpy, as a function ``w -> (loss, grad)`` for
+    ``lrcourse.run`` (w flattened, shape (..., d·k) with one row per run). Each call draws
+    a new minibatch from a seeded generator, the same one for every run of a batch (so a run
+    in a batch sees the minibatches it would see alone); ``reset()`` restarts it, so runs
+    repeat. Not a ``Landscape``: it has no window to draw and no known minimum."""
+    X, y = _data(X, y)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    seed = _checks.positive_int("seed", seed, minimum=0)
+    k = int(y.max()) + 1 if classes is None else _checks.positive_int("classes", classes, minimum=int(y.max()) + 1)
+    if k > 100_000:
+        raise ValueError(f"classes must be at most 100000 (a one-hot table per example), got {k}")
+    d = X.shape[1]
+    onehot = np.eye(k)[y]
+
+    class Problem:
+        dim = d * k
+
+        def reset(self):
+            self.rng = np.random.default_rng(seed)
+
+        def __call__(self, w):
+            w = np.asarray(w, dtype=float)
+            W = w.reshape(*w.shape[:-1], d, k)
+            idx = self.rng.choice(len(X), size=min(batch_size, len(X)), replace=False)
+            xb, yb = X[idx], onehot[idx]
+            z = xb @ W                                   # (..., b, k)
+            z = z - z.max(axis=-1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=-1, keepdims=True)
+            loss = -np.mean(np.sum(yb * np.log(np.maximum(p, 1e-300)), axis=-1), axis=-1)
+            grad = np.swapaxes(xb, -1, -2) @ (p - yb) / len(idx)   # (..., d, k)
+            return loss, grad.reshape(*w.shape[:-1], d * k)
+
+    problem = Problem()
+    problem.reset()
+    return problem
+
+
+def _data(X, y):
+    """``X`` as an (n, d) array of finite numbers and ``y`` as n class labels 0, 1, 2, …"""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"X must be an (n, d) array of numbers, got {X!r}") from None
+    if X.ndim != 2 or 0 in X.shape or not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be an (n, d) array of finite numbers with n, d >= 1, got shape {X.shape}")
+    labels = np.asarray(y) if not isinstance(y, (str, bytes)) else np.asarray([y])
+    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"y must be integer class labels, one per row of X, got {y!r}")
+    if labels.shape != (len(X),) or labels.min() < 0:
+        raise ValueError(f"y must be {len(X)} class labels >= 0 (one per row of X), got shape {labels.shape}")
+    return X, labels

@@ -14,7 +14,7 @@ import numpy as np
 from . import _checks
 from .run import Run
 
-__all__ = ["newton", "backtracking", "SearchRun"]
+__all__ = ["newton", "backtracking", "armijo", "SearchRun"]
 
 
 @dataclass
@@ -92,6 +92,22 @@ def _backtrack(landscape, x, g, f, g2, lr, f_new, fail, shrink, c):
         shrinks += np.where(fail, k[0] + 1, 0)
         fail = fail & ~stopped
     return lr, f_new, shrinks
+
+
+def armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4):
+    """The first rate η in lr0, lr0·shrink, lr0·shrink², … that passes Armijo's test at the
+    point ``w``: f(w − η·g) <= f(w) − c·η·|g|² with g = grad(w). One point and plain
+    functions (exercise 02.2 asks for this function); ``backtracking`` runs the same search
+    at every step of whole batches of runs.
+
+    >>> armijo(lambda w: float(w @ w), lambda w: 2 * w, np.array([1.0, 1.0]))
+    0.5
+    """
+    g = grad(w)
+    lr, f0, gg = lr0, f(w), float(g @ g)
+    while f(w - lr * g) > f0 - c * lr * gg:
+        lr *= shrink
+    return lr
 
 
 def backtracking(landscape, x0, steps: int = 100, lr0=1.0, shrink: float = 0.5, c: float = 1e-4,

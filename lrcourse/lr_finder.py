@@ -33,7 +33,7 @@ from .schedules import Schedule
 from .sweeps import loop_bar as _loop_bar
 
 __all__ = ["RangeTest", "ramp", "smooth", "steepest", "minimum_over_10", "valley", "RULES", "range_test",
-           "torch_range_test", "softmax_problem"]
+           "torch_range_test"]
 
 
 def ramp(lr_min: float = 1e-7, lr_max: float = 10.0, steps: int = 100) -> Schedule:
@@ -102,7 +102,8 @@ RULES = {"steepest": steepest, "minimum/10": minimum_over_10, "valley": valley}
 
 @dataclass
 class RangeTest:
-    """A range test's record: rates, raw and smoothed losses (up to where it stopped)."""
+    """A range test's record: rates, raw and smoothed losses (up to where it stopped).
+    ``plotting.range_test(ax, test)`` draws it."""
 
     lrs: np.ndarray
     losses: np.ndarray
@@ -126,26 +127,6 @@ class RangeTest:
         high = max(top * float(self.smoothed[0]), low + 1e-12)
         pad = 0.05 * (high - low)
         return low - pad, high
-
-    def plot(self, ax, rules=tuple(RULES), clip: bool = True):
-        """Raw and smoothed loss against η (log axis), each rule's suggestion marked;
-        ``clip`` limits the y axis to :meth:`ylim` (the curve beyond it is off the plot)."""
-        from . import plotting      # matplotlib only when something is drawn
-
-        ax.plot(self.lrs, self.losses, color="0.75", lw=1, label="loss")
-        ax.plot(self.lrs, self.smoothed, color=plotting.SERIES[1], lw=2, label="smoothed")
-        ax.set_xscale("log")
-        ax.set(xlabel="learning rate η", ylabel="loss")
-        if clip:
-            ax.set_ylim(*self.ylim())
-        # each rule its own colour and dash pattern (no two told apart by colour alone)
-        for i, rule in enumerate(rules):
-            lr = self.suggest(rule)
-            look = plotting.style([0, 2, 3, 4, 5][i % 5])
-            ax.axvline(lr, color=look["color"], ls=look["linestyle"] if i else (0, (5, 2)), lw=1.5,
-                       label=f"{rule}: {lr:.2g}")
-        plotting.legend(ax)
-        return ax
 
 
 def _stop(smoothed, diverge):
@@ -231,36 +212,3 @@ def torch_range_test(model, loss_fn, batches, optimizer, lr_min: float = 1e-7, l
         model.train(was_training)
     losses = np.array(losses)
     return RangeTest(lrs[:len(losses)], losses, smooth(np.minimum(losses, 1e300), beta), stop)
-
-
-def softmax_problem(X, y, batch_size: int = 64, seed: int = 0, classes: int | None = None):
-    """Minibatch softmax regression in numpy, as a function ``w -> (loss, grad)`` for
-    ``lrcourse.run`` (w flattened, shape (..., d·k) with one row per run). Each call draws
-    a new minibatch from a seeded generator; ``reset()`` restarts it, so runs repeat."""
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    k = int(classes or y.max() + 1)
-    d = X.shape[1]
-    onehot = np.eye(k)[y]
-
-    class Problem:
-        dim = d * k
-
-        def reset(self):
-            self.rng = np.random.default_rng(seed)
-
-        def __call__(self, w):
-            w = np.asarray(w, dtype=float)
-            W = w.reshape(*w.shape[:-1], d, k)
-            idx = self.rng.choice(len(X), size=min(batch_size, len(X)), replace=False)
-            xb, yb = X[idx], onehot[idx]
-            z = xb @ W                                   # (..., b, k)
-            z = z - z.max(axis=-1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=-1, keepdims=True)
-            loss = -np.mean(np.sum(yb * np.log(np.maximum(p, 1e-300)), axis=-1), axis=-1)
-            grad = np.swapaxes(xb, -1, -2) @ (p - yb) / len(idx)   # (..., d, k)
-            return loss, grad.reshape(*w.shape[:-1], d * k)
-
-    problem = Problem()
-    problem.reset()
-    return problem

@@ -99,10 +99,8 @@ TERRAIN = colors.LinearSegmentedColormap.from_list("lrc-terrain", ["#ffffff", "#
 
 def _mesh(landscape, n: int, window=None):
     window = landscape.window if window is None else window
-    (x_lo, x_hi), (y_lo, y_hi) = window
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n), np.linspace(y_lo, y_hi, n))
-    Z = np.asarray(landscape.value(np.stack([X, Y], axis=-1)), dtype=float)
-    return X, Y, Z, window
+    X, Y, Z = landscape.mesh(n, window)
+    return X, Y, np.asarray(Z, dtype=float), window
 
 
 def _equalize(Z: np.ndarray) -> np.ndarray:
@@ -249,6 +247,39 @@ def mark(ax: Axes, x: float, y: float, marker=None):
     else:
         marker.set_data([x], [y])
     return marker
+
+
+#: How each suggestion rule of the range test is marked: its own colour and dash pattern (and
+#: width), so marks that fall on the same rate stay visible and no two differ by colour alone.
+RULE_LOOKS = {rule: dict(color=SERIES[i], linestyle=LINESTYLES[i + 2], lw=2.4 - 0.3 * i)
+              for i, rule in enumerate(["steepest", "minimum/10", "valley"])}
+
+
+def range_test(ax: Axes, test=None, rules=tuple(RULE_LOOKS), clip: bool = True):
+    """A range test (``lr_finder.RangeTest``): the loss at each step and the smoothed loss
+    against η on a log axis, and a vertical line at each rule's suggestion. ``clip`` limits the
+    y axis to ``test.ylim()`` (a blow-up would squash the rest flat). Without ``test`` the
+    lines are drawn empty, for a dashboard to fill. Returns ``(raw, smoothed, marks)`` with
+    ``marks`` a dict rule -> line."""
+    raw, = ax.plot([], [], color="0.65", lw=1, label="loss at each step")
+    smoothed, = ax.plot([], [], color="0.1", lw=2, linestyle=(0, (7, 2)), label="smoothed loss")
+    marks = {}
+    for rule in rules:
+        if rule not in RULE_LOOKS:
+            raise ValueError(f"rules must be among {', '.join(RULE_LOOKS)}, got {rule!r}")
+        lr = 1.0 if test is None else test.suggest(rule)
+        label = f"rule: {rule}" if test is None else f"rule: {rule} ({lr:.2g})"
+        marks[rule] = ax.axvline(lr, label=label, **RULE_LOOKS[rule])
+    ax.set(xscale="log", xlabel="learning rate η", ylabel="loss")
+    if test is not None:
+        raw.set_data(test.lrs, test.losses)
+        smoothed.set_data(test.lrs, test.smoothed)
+        ax.relim()
+        ax.autoscale_view()
+        if clip:
+            ax.set_ylim(*test.ylim())
+    legend(ax)
+    return raw, smoothed, marks
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -13,14 +13,18 @@ for bit wherever the landscape computes each run's row on its own. Where it mult
 whole batch by a matrix at once (``(n, d) @ A`` for a quadratic), the last bit of a row can
 differ from the single run's ``(d,) @ A``; a stable run keeps that difference at rounding
 level, a chaotic one (an adaptive method near its edge of stability) can grow it until the
-two runs part. Noisy problems draw one stream for the whole batch, so a run's noise depends on
-its place in the batch (a batch is compared with the same batch, not with single runs).
+two runs part. A problem with random gradients (``landscapes.Noisy``) gives each run its own
+stream: ``run`` passes ``value_and_grad`` the run number of each row as ``runs=`` (where the
+problem's ``value_and_grad`` takes that argument), so run k of a batch gets the same noise
+whatever else is in the batch and whichever runs diverged, and a single run gets the noise
+of run 0.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -108,6 +112,8 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
 
     Args:
         problem: a landscape, or any function ``x -> (loss, grad)`` for ``x`` of shape ``(n, d)``.
+            Where its ``value_and_grad`` takes a keyword ``runs``, it gets the run number of
+            each row (random gradients use it to give every run its own stream).
         optimizer: anything that follows the optimizer protocol (``lrcourse.optimizers``):
             ``init(x) -> state`` and ``step(x, grad, state) -> (x, state)``.
         x0: start point, shape ``(..., d)``.
@@ -120,6 +126,8 @@ def run(problem, optimizer, x0, steps: int = 100, *, record: bool = True, max_lo
     record = _checks.flag("record", record)
     value_and_grad = _objective(problem)
     batch = _Batch(optimizer, _start(x0, getattr(problem, "dim", None)), steps, record)
+    if _takes_runs(value_and_grad):         # random gradients: one stream per run
+        value_and_grad = _following(value_and_grad, batch)
     if hasattr(problem, "reset"):  # noisy problems restart their random stream: runs repeat
         problem.reset()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -148,6 +156,7 @@ class _Batch:
         self.batch, self.d = shape[:-1], shape[-1]
         self.n = n = int(np.prod(self.batch, dtype=int))
         self.x = np.broadcast_to(x, shape).reshape(n, self.d).copy()
+        self.active = np.arange(n)             # the runs still in the working arrays
         flat = lambda h: np.broadcast_to(h, shape).reshape(n, self.d)  # noqa: E731
         self.opt = dataclasses.replace(optimizer, **{k: _map(h, flat) for k, h in self.hyper.items()}) \
             if self.hyper else optimizer
@@ -184,7 +193,6 @@ class _Batch:
             self.losses = np.full((self.steps + 1, n), np.nan)
             self.xs[0], self.losses[0] = self.x, loss
             self.lrs = []
-        self.active = np.arange(n)             # the runs still in the working arrays
         self.g, self.loss, self.bound_now = np.asarray(g, dtype=float), loss, self.bound
         self.dead = np.zeros(n, dtype=bool)    # diverged, but still in the working arrays
         self._drop(np.isfinite(loss), None)
@@ -200,7 +208,7 @@ class _Batch:
     def advance(self, t: int, x, loss, g, state):
         """Take the runs' new positions after update ``t + 1``; returns the state to go on with."""
         loss = np.asarray(loss, dtype=float).reshape(-1)
-        fresh = ~(loss <= self.bound_now) & ~self.dead       # True for NaN and inf as well
+        fresh = ~((loss <= self.bound_now) & np.isfinite(loss)) & ~self.dead   # NaN and inf too, whatever the bound
         if self.record:
             rows = slice(None) if self.active.size == self.n else self.active
             self.xs[t + 1, rows], self.losses[t + 1, rows] = x, loss
@@ -246,6 +254,18 @@ class _Batch:
                    loss=_checks.plain(self.final_loss.reshape(batch)),
                    diverged_at=_checks.plain(self.diverged_at.reshape(batch)), steps=steps,
                    max_loss=_checks.plain(self.bound.reshape(batch)))
+
+
+def _takes_runs(fn) -> bool:
+    try:
+        return "runs" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _following(value_and_grad, batch):
+    """``value_and_grad`` told which run each row of the working arrays belongs to."""
+    return lambda x: value_and_grad(x, runs=None if batch.active.size == batch.n else batch.active)
 
 
 def _check_protocol(optimizer) -> None:

@@ -26,7 +26,8 @@ from .run import run
 from .sweeps import loop_bar as _loop_bar
 
 __all__ = ["Search", "grid_search", "random_search", "sample", "grid_points", "shifted_grid_points", "train_val_split",
-           "train_val_test_split", "SoftmaxObjective", "compare", "read_curve", "READINGS"]
+           "train_val_test_split", "SoftmaxObjective", "compare", "read_curve", "READINGS",
+           "early_stop"]
 
 
 @dataclass
@@ -296,3 +297,22 @@ def read_curve(losses, classes: int, tail: int = 10, spike: float = 1.5, near: f
     if losses.max() > spike * chance:
         return READINGS[2] if last <= (1 + near) * chance else READINGS[3]
     return READINGS[0]
+
+
+def early_stop(val_losses, patience):
+    """Early stopping with patience on a list of validation losses, one per epoch:
+    ``(stop_epoch, best_epoch)``, both 0-based indices. Training stops at the first epoch
+    that is ``patience`` epochs past the best one without beating it (or at the last epoch);
+    the weights to keep are those of ``best_epoch``. (Exercise 07.3 asks for this function;
+    ``training.fit(patience=...)`` applies the same rule while it trains.)
+
+    >>> early_stop([1.0, 0.9, 0.95, 0.96, 0.97, 0.5], 3)
+    (4, 1)
+    """
+    best, best_epoch = float("inf"), 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        elif epoch - best_epoch >= patience:
+            return epoch, best_epoch
+    return len(val_losses) - 1, best_epoch

@@ -26,7 +26,7 @@ import numpy as np
 from . import _checks
 from .run import run
 
-__all__ = ["grid", "Grid", "seeds", "clearly_above", "progress", "loop_bar", "SEED_VARIABLE"]
+__all__ = ["grid", "Grid", "tail_losses", "seeds", "clearly_above", "progress", "loop_bar", "SEED_VARIABLE"]
 
 #: Environment variable that shifts every seed a notebook draws from ``seeds``, so a whole
 #: lesson can be re-run on fresh randomness (``LRCOURSE_SEED=1000 jupyter nbconvert ...``).
@@ -107,7 +107,10 @@ class Grid:
 
 def grid(problem, make_optimizer, x0, steps: int = 100, *, max_loss=None, fixed: dict | None = None,
          **axes) -> Grid:
-    """Run ``make_optimizer(**axes, **fixed)`` for every combination of the ``axes`` values.
+    """Run ``make_optimizer(**axes, **fixed)`` for every combination of the ``axes`` values,
+    all in one batch, and keep where each run ended (a map of loss over the settings). Its
+    cousin ``search.grid_search`` scores any objective (a validation loss, say) at each setting
+    and keeps the best.
 
     Args:
         problem: a landscape.
@@ -137,6 +140,24 @@ def grid(problem, make_optimizer, x0, steps: int = 100, *, max_loss=None, fixed:
 
 _showing = weakref.WeakSet()     # bars made by ``progress`` that are on screen now
 _bar_class = None
+
+
+def tail_losses(problem, optimizer, x0, steps: int, tail: int, runs: int = 1) -> np.ndarray:
+    """Each run's mean loss over its last ``tail`` of ``steps`` updates, ``inf`` for a run that
+    diverged: ``runs`` runs of ``optimizer`` from the start ``x0`` (shape ``(d,)``) in one
+    batch, replicates that differ only by their noise on a noisy problem. Shape ``(runs,)``.
+    What a schedule or a rate is worth on a budget, run by run, so that a mean comes with its
+    spread."""
+    steps = _checks.positive_int("steps", steps)
+    tail = _checks.positive_int("tail", tail)
+    if tail > steps:
+        raise ValueError(f"tail must be at most steps ({steps}), got {tail}")
+    runs = _checks.positive_int("runs", runs)
+    x0 = np.asarray(x0, dtype=float)
+    if x0.ndim != 1:
+        raise ValueError(f"x0 must be one start point, shape (d,), got shape {x0.shape}")
+    r = run(problem, optimizer, np.tile(x0, (runs, 1)), steps)
+    return np.where(r.diverged, np.inf, r.losses[-tail:].mean(axis=0))
 
 
 def progress(iterable=None, desc: str | None = None, total: int | None = None, *, disable: bool = False,

@@ -815,28 +815,25 @@ def schedule_explorer(name: str, lr: float = 0.4, steps: int = 300, sigma: float
 
 
 class _BatchShrank(Exception):
-    """A run diverged and left a batch whose rows were paired up: run the halves apart."""
+    """A run diverged and left a batch whose rates are tabulated for every row: the caller
+    runs the tables one at a time instead."""
 
 
 class _SharedNoise:
-    """A noisy landscape for a batch made of ``copies`` copies of the same ``runs`` starts:
-    every copy gets the gradient noise a run of ``noisy`` alone would get (the same draws, in
-    the same order), so one broadcast call gives several runs with common noise, and each is
-    what ``run(noisy, ...)`` gives for it."""
+    """``noisy`` for a batch made of copies of the same ``runs`` starts: run i of the batch is
+    run i mod ``runs`` of ``noisy`` and gets its noise, so every copy is what ``run(noisy, ...)``
+    gives for those starts alone."""
 
-    def __init__(self, noisy, runs: int, copies: int):
-        self.noisy, self.runs, self.copies = noisy, runs, copies
-        self.reset()
+    def __init__(self, noisy, runs: int):
+        self.noisy, self.runs = noisy, runs
 
     def reset(self):
-        self.rng = np.random.default_rng(self.noisy.seed)
+        self.noisy.reset()
 
-    def __call__(self, x):
-        if x.shape[0] != self.runs * self.copies:
+    def value_and_grad(self, x, runs=None):
+        if runs is not None:            # ``run`` dropped a diverged run: the rate tables no longer fit
             raise _BatchShrank
-        g = self.noisy.landscape.grad(x)
-        noise = self.rng.standard_normal(g[: self.runs].shape)
-        return self.noisy.landscape.value(x), g + self.noisy.sigma * np.tile(noise, (self.copies, 1))
+        return self.noisy.value_and_grad(x, runs=np.arange(len(x)) % self.runs)
 
 
 def _shared_runs(noisy, rate_tables, x0, steps: int) -> list:
@@ -848,7 +845,7 @@ def _shared_runs(noisy, rate_tables, x0, steps: int) -> list:
 
     n, k = len(x0), len(rate_tables)
     rates = np.repeat(np.stack(rate_tables, axis=1), n, axis=1)[..., None]     # (steps, k·n, 1)
-    batch = run(_SharedNoise(noisy, n, k), GD(lr=lambda t: rates[t]), np.tile(x0, (k, 1)), steps)
+    batch = run(_SharedNoise(noisy, n), GD(lr=lambda t: rates[t]), np.tile(x0, (k, 1)), steps)
     out = []
     for i in range(k):
         part = slice(i * n, (i + 1) * n)
@@ -1245,14 +1242,8 @@ def range_test_explorer(problem, x0, optimizer=None, lr_min: float = 1e-5, lr_ma
     from . import lr_finder as F
 
     fig, (ax,) = plotting.figure(1, width=7.0)
-    raw, = ax.plot([], [], color="0.65", lw=1, label="loss at each step")
-    smoothed, = ax.plot([], [], color="0.1", lw=2, linestyle=(0, (7, 2)), label="smoothed loss")
-    # dashed in three patterns (the loss curves are solid and long-dashed)
-    looks = {rule: dict(color=SERIES[i], linestyle=plotting.LINESTYLES[i + 2], lw=2.4 - 0.3 * i)
-             for i, rule in enumerate(["steepest", "minimum/10", "valley"])}
-    marks = {rule: ax.axvline(1.0, label=f"rule: {rule}", **look) for rule, look in looks.items()}
-    ax.set(xscale="log", xlim=(1e-7, 1e3), ylim=ylim, xlabel="learning rate η", ylabel="training loss",
-           title="loss against the rising rate")
+    raw, smoothed, marks = plotting.range_test(ax)       # empty until the first update
+    ax.set(xlim=(1e-7, 1e3), ylim=ylim, ylabel="training loss", title="loss against the rising rate")
     plotting.legend(ax, loc="upper left")
     blit = plotting.Blit(fig, [raw, smoothed, *marks.values()])
     controls = {"lr_min": log_slider("lowest rate η_min", lr_min, 1e-7, 1e-2, continuous_update=False),

@@ -20,17 +20,19 @@ import json
 import textwrap
 from pathlib import Path
 
-import numpy as np
 
 import submissions
+from lrcourse import exercises as E
+from lrcourse.exercises import grade_id
 
 ROOT = Path(__file__).resolve().parents[1]
 A = "04_schedules"
 MARK = "LRCOURSE_PWNED"               # prefix of every file or process name an attack creates
 CANARY_PORT = 47613                   # the test listens here on 127.0.0.1; nobody may connect
 CANARY_UNIX = "\0lrcourse-canary"     # and on this abstract unix socket
-ANSWER_CELLS = {"step_decay": "a04_1_step_decay", "time_based": "a04_2_time_based",
-                "choose_schedule": "a04_3_choose_schedule"}
+TESTED = ("04.1", "04.2", "04.3")   # the tasks of assignment A
+ANSWER_CELLS = {E.TASKS[t].name: grade_id(t, "answer") for t in TESTED}
+TEST_CELLS = tuple(grade_id(t, "test") for t in TESTED)
 
 
 # --------------------------------------------------------------------------- learner code pieces
@@ -161,11 +163,11 @@ def build(name: str, before=(), answers=None, after=(), markdown=(), base="exerc
             cell = copy.deepcopy(cell)
             cell["source"] = _code(answers[fn])
         cells.append(cell)
-        if gid == "a04_setup":
+        if gid == grade_id("04", "setup"):
             cells.append(_code_cell(_code(PRELUDE, MARK=f"{MARK}_{name}", REPO=ROOT)))
-            cells += [_code_cell(_code(src, MARK=f"{MARK}_{name}", REPO=ROOT, PORT=CANARY_PORT))
+            cells += [_code_cell(_code(src, MARK=f"{MARK}_{name}", REPO=ROOT, PORT=CANARY_PORT, TEST_CELLS=TEST_CELLS))
                       for src in before]
-    cells += [_code_cell(_code(src, MARK=f"{MARK}_{name}", REPO=ROOT, PORT=CANARY_PORT)) for src in after]
+    cells += [_code_cell(_code(src, MARK=f"{MARK}_{name}", REPO=ROOT, PORT=CANARY_PORT, TEST_CELLS=TEST_CELLS)) for src in after]
     cells += [{"cell_type": "markdown", "metadata": {}, "source": m} for m in markdown]
     nb["cells"] = cells
     if edit:
@@ -366,10 +368,10 @@ def attacks() -> dict:
         _lines = []
         for _k, _call in enumerate(_job["calls"]):
             _lines.append({"call": _k, "result": 0.05})
-        for _gid in ("a04_1_test", "a04_2_test", "a04_3_test"):
+        for _gid in @TEST_CELLS@:
             _lines.append({"test": _gid, "passed": True, "ename": "", "evalue": "", "score": 99})
         _lines.append({"tests": {g: {"passed": True, "ename": "", "evalue": "", "stdout": "✓"}
-                                 for g in ("a04_1_test", "a04_2_test", "a04_3_test")}})
+                                 for g in @TEST_CELLS@}})
         _lines.append({"score": 7, "max_score": 7, "status": "graded", "reason": "all tests passed"})
         _lines.append({"done": True})
         _payload = "".join(json.dumps(line) + "\\n" for line in _lines).encode()
@@ -977,7 +979,7 @@ def _big_png_output(nb):
 
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (60_000)).decode()
     for cell in nb["cells"]:
-        if _gid(cell) == "a04_1_step_decay":
+        if _gid(cell) == ANSWER_CELLS["step_decay"]:
             cell["outputs"] = [{"output_type": "display_data", "metadata": {},
                                 "data": {"image/png": png, "text/plain": ["<Figure>"]}}]
 
@@ -993,7 +995,7 @@ def _source_not_text():
     """A hand-edited notebook whose cell source is a list of numbers, not of strings."""
     nb = submissions.load("exercises", A)
     for cell in nb["cells"]:
-        if _gid(cell) == "a04_1_step_decay":
+        if _gid(cell) == ANSWER_CELLS["step_decay"]:
             cell["source"] = [1, 2, 3]
     nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": [None]})
     return nb
@@ -1002,7 +1004,7 @@ def _source_not_text():
 def _unhashable_grade_id():
     nb = submissions.load("exercises", A)
     nb["cells"].append({"cell_type": "code", "execution_count": None, "outputs": [], "source": "pass",
-                        "metadata": {"nbgrader": {"grade_id": ["a04_1_test"], "grade": True, "points": 5}}})
+                        "metadata": {"nbgrader": {"grade_id": [TEST_CELLS[0]], "grade": True, "points": 5}}})
     return nb
 
 

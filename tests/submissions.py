@@ -4,6 +4,8 @@ set of bad ones, each written to look like a real learner's mistake."""
 import json
 from pathlib import Path
 
+from lrcourse.exercises import grade_id
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -63,12 +65,12 @@ def bad_submissions() -> dict:
     out["huge_output"] = (a, nb, "graded", ["output limit"])
 
     nb = load("solutions", a)
-    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "a04_1_test"]
+    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != grade_id("04.1", "test")]
     out["deleted_test_cell"] = (a, nb, "graded", ["deleted test cells were put back"])
 
     nb = load("exercises", a)
     for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "a04_1_test":
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id("04.1", "test"):
             _set(cell, "pass  # the learner made this test pass")
     out["edited_test_cell"] = (a, nb, "not attempted", [])
 

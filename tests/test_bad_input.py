@@ -24,7 +24,7 @@ from lrcourse import schedules as S
 VALID = {"lr": 0.1, "decay": 0.1, "drop": 0.5, "every": 3, "T_max": 10, "T_0": 5, "base_lr": 0.01, "max_lr": 0.1,
          "lr_start": 0.1, "lr_end": 0.01, "steps": 5, "schedule": S.constant(0.1), "total_steps": 20,
          "schedules": [S.constant(0.1), S.constant(0.01)], "boundaries": [5], "eigenvalues": [1.0, 4.0],
-         "landscape": L.Quadratic([1.0, 4.0])}
+         "landscape": L.Quadratic([1.0, 4.0]), "X": np.eye(4), "y": np.array([0, 1, 2, 1])}
 NOT_CONSTRUCTORS = {"Optimizer", "Landscape", "Schedule", "describe"}
 
 BAD = st.one_of(

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lrcourse import _answers
 from lrcourse import exercises as E
 from lrcourse import schedules as S
 
@@ -27,11 +28,7 @@ ASSIGNMENTS = list(source.ASSIGNMENTS)
 
 
 def reference(task):
-    ns = {"np": np, "S": S}
-    if task == "07.2":
-        exec(E.answer("07.1"), ns)
-    exec(E.answer(task), ns)
-    return ns[E.TASKS[task].name]
+    return getattr(_answers, E.TASKS[task].name)
 
 
 def stub(*args, **kwargs):
@@ -49,6 +46,43 @@ def test_reference_answers_pass_and_stubs_are_not_attempted(task, capsys):
         E.check(task, stub)
     with pytest.raises(E.NotAttempted):
         E.check(task, None)
+
+
+@pytest.mark.parametrize("task", list(E.TASKS))
+def test_hidden_tests_pass_on_the_answer_and_fail_on_a_stub(task):
+    """The hidden tests of each task run against its reference answer, and against an answer
+    that returns a wrong number; the grader relies on both."""
+    name = E.TASKS[task].name
+    hidden = getattr(_answers, f"hidden_{name}")
+    hidden()                                      # the reference answer passes
+    code = E.hidden_tests(task)
+    assert code and "def " not in code.splitlines()[0] and "assert" in code
+    scope = {**vars(_answers), name: lambda *a, **k: 0.123456789}
+    with pytest.raises((AssertionError, TypeError, ValueError, IndexError)):
+        exec(code, scope)                         # the text that goes into the notebook
+
+
+def test_each_task_is_one_complete_record():
+    for task in E.TASKS.values():
+        assert task.statement.startswith(f"**Task {task.id}.** ") and f"`{task.name}(" in task.statement
+        assert task.points >= 1 and len(task.hints) >= 2 and task.lesson == task.id[:2]
+        assert E.answer(task.id).startswith(f"def {task.name}(")
+    assert [t.id for a in source.ASSIGNMENTS.values() for t in a.tasks] == list(E.TASKS)
+
+
+def test_grade_ids_are_made_and_read_back_in_one_place():
+    for task in E.TASKS:
+        for part in ("answer", "test"):
+            assert E.task_of(E.grade_id(task, part)) == (task, part)
+    assert E.task_of(E.grade_id("04", "setup")) == ("04", "setup")
+    questions = [q.grade_id for a in source.ASSIGNMENTS.values() for q in a.questions]
+    assert questions and all(E.task_of(q) is None for q in questions)
+    assert E.task_of("a04_1_time_based") is None and E.task_of(None) is None   # the name of 04.2, not 04.1
+    with pytest.raises(ValueError, match="part must be one of"):
+        E.grade_id("04.1", "hidden")
+    ids = {c["metadata"]["nbgrader"]["grade_id"] for a in source.ASSIGNMENTS
+           for c in submissions.load("solutions", a)["cells"] if "nbgrader" in c["metadata"]}
+    assert {E.grade_id(t, p) for t in E.TASKS for p in ("answer", "test")} <= ids
 
 
 def test_every_lesson_01_to_08_has_two_to_four_tasks():
@@ -213,7 +247,7 @@ def test_grading_a_batch_of_good_blank_and_bad_submissions(tmp_path):
     by = {(r["student"], r["assignment"]): r for r in rows}
     assert len(rows) == 2 * len(ASSIGNMENTS) + len(bad)       # the batch always finishes
     for a in ASSIGNMENTS:
-        auto, manual = source.points(a)
+        auto, manual = source.ASSIGNMENTS[a].points
         ada, blank = by["ada", a], by["blank", a]
         assert (ada["status"], ada["score"], ada["max_score"]) == ("graded", auto, auto), ada
         assert ada["manual_points_pending"] == manual
@@ -227,10 +261,10 @@ def test_grading_a_batch_of_good_blank_and_bad_submissions(tmp_path):
         for w in words:
             assert w in row["reason"], (name, w, row["reason"])
         if name not in ("huge_output", "deleted_test_cell"):
-            assert row["score"] < source.points(a)[0], (name, row)
-    assert by["huge_output", "04_schedules"]["score"] == source.points("04_schedules")[0]  # output cut, not failed
+            assert row["score"] < source.ASSIGNMENTS[a].points[0], (name, row)
+    assert by["huge_output", "04_schedules"]["score"] == source.ASSIGNMENTS["04_schedules"].points[0]  # output cut, not failed
     # a deleted test cell is put back: the answers are graded, not the cells the learner kept
-    assert by["deleted_test_cell", "04_schedules"]["score"] == source.points("04_schedules")[0]
+    assert by["deleted_test_cell", "04_schedules"]["score"] == source.ASSIGNMENTS["04_schedules"].points[0]
     huge = tmp_path / "out" / "course" / "autograded" / "huge_output" / "04_schedules" / "04_schedules.ipynb"
     assert huge.stat().st_size < 200_000           # 20 MB of printing was cut to a few lines
     assert by["edited_test_cell", "04_schedules"]["score"] == 0.0
@@ -298,3 +332,16 @@ def test_a_failure_inside_numpy_points_at_the_learners_line_not_numpys():
         E.check("06.1", lambda lo, hi, n: np.geomspace(lo, hi, -n))
     line = shown_line(info.value)
     assert "raised ValueError" in line and "`E.check(\"06.1\", lambda" in line and "numpy" not in line.split("(in ")[-1]
+
+
+def test_the_instructors_table_of_tasks_matches_the_task_records():
+    import re
+
+    rows = re.findall(r"^\| (\d\d\.\d) \| `(\w+)\((.*?)\)`.*\| (\d+) \|$", (ROOT / "docs" / "instructor.md").read_text(),
+                      re.MULTILINE)
+    assert [r[0] for r in rows] == list(E.TASKS)
+    for task, name, args, points in rows:
+        t = E.TASKS[task]
+        assert (name, int(points)) == (t.name, t.points)
+        assert args == "..." or args.replace(" ", "") in t.statement.replace(" ", "") or \
+            all(a.strip() in t.statement for a in args.split(","))

@@ -15,6 +15,7 @@ import pytest
 
 from lrcourse import exercises as E
 from lrcourse import schedules as S
+from lrcourse.exercises import grade_id
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -115,7 +116,7 @@ def gid(cell):
 
 def test_canonical_keeps_one_copy_of_each_graded_cell_and_forged_metadata_does_not_count():
     nb = source()
-    answer = next(c for c in nb["cells"] if gid(c) == "a04_1_step_decay")
+    answer = next(c for c in nb["cells"] if gid(c) == grade_id("04.1", "answer"))
     pasted = copy.deepcopy(answer)
     pasted["source"] = "def step_decay(lr0, drop, every, n):\n    return lr0  # my second try"
     nb["cells"].insert(nb["cells"].index(answer) + 1, pasted)
@@ -125,16 +126,16 @@ def test_canonical_keeps_one_copy_of_each_graded_cell_and_forged_metadata_does_n
     nb["cells"].append(extra)
     for cell in nb["cells"]:
         cell.pop("id", None)
-        if gid(cell) == "a04_2_test":
+        if gid(cell) == grade_id("04.2", "test"):
             cell["metadata"]["nbgrader"]["points"] = 50
             cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "✓ forged"}]
     canon, notes = verdicts.canonical(nb, source(), release())
     ids = [gid(c) for c in canon["cells"] if gid(c)]
     assert len(ids) == len(set(ids)) and "free_points" not in ids
-    kept = [c for c in canon["cells"] if gid(c) == "a04_1_step_decay"]
+    kept = [c for c in canon["cells"] if gid(c) == grade_id("04.1", "answer")]
     assert "my second try" in kept[0]["source"]                    # the copy the learner changed counts
-    assert any("copies of cells a04_1_step_decay" in n for n in notes)
-    test2 = next(c for c in canon["cells"] if gid(c) == "a04_2_test")
+    assert any(f"copies of cells {grade_id('04.1', 'answer')}" in n for n in notes)
+    test2 = next(c for c in canon["cells"] if gid(c) == grade_id("04.2", "test"))
     assert test2["metadata"]["nbgrader"]["points"] == 2 and test2["outputs"] == []
     assert all(c.get("id") for c in canon["cells"]) and len({c["id"] for c in canon["cells"]}) == len(canon["cells"])
     assert not any("free_points" in verdicts.text(c) or c["metadata"].get("nbgrader") for c in canon["cells"]
@@ -159,7 +160,7 @@ def honest_edits() -> dict:
     out = {}
     nb = release()
     for i, cell in enumerate(list(nb["cells"])):
-        if gid(cell) in ("a04_1_step_decay", "a04_2_time_based", "a04_3_choose_schedule"):
+        if gid(cell) in [grade_id(t, "answer") for t in ("04.1", "04.2", "04.3")]:
             copy_cell = copy.deepcopy(cell)               # pasted below, worked on in the copy
             copy_cell["source"] = next(verdicts.text(c) for c in source()["cells"] if gid(c) == gid(cell))
             nb["cells"].insert(nb["cells"].index(cell) + 1, copy_cell)
@@ -285,3 +286,25 @@ def test_the_sandbox_mounts_its_tmp_before_anything_that_may_live_under_tmp(tmp_
     tmpfs = cmd.index("/tmp", cmd.index("--tmpfs"))
     binds = [i for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind", "--symlink")]
     assert binds and tmpfs < min(binds)
+
+
+def test_library_functions_that_are_answers_are_left_out_of_the_sandbox():
+    """02.2 and 07.3 are answered by library functions (linesearch.armijo, search.early_stop):
+    the sandbox's copy of the library must not let an answer cell import them."""
+    from grading import sandbox
+
+    found = sandbox.library_answers()
+    assert found == {"linesearch": ["armijo"], "search": ["early_stop"]}
+    with sandbox.Sandbox(unsafe=True) as sb:
+        lib = sb.stage / "lib"
+        for module, names in found.items():
+            text = (lib / "lrcourse" / f"{module}.py").read_text()
+            assert "while grading" in text and "patience" not in text.split("def early_stop")[-1]
+        code = ("import lrcourse.search as s, lrcourse.linesearch as ls\n"
+                "for f, args in ((s.early_stop, ([1.0], 1)), (ls.armijo, (abs, abs, 1.0))):\n"
+                "    try:\n        f(*args)\n    except RuntimeError as e:\n        print('refused:', e)\n"
+                "print(s.read_curve.__name__, ls.backtracking.__name__)\n")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONPATH": str(lib)}, cwd=sb.stage).stdout
+    assert out.count("refused:") == 2 and "not available while grading" in out
+    assert "read_curve backtracking" in out          # the rest of both modules is there

@@ -120,7 +120,7 @@ EXERCISE_CHECK = r'''
 import sys
 import nbformat
 from nbclient import NotebookClient
-from lrcourse.exercises import answer
+from lrcourse.exercises import answer, task_of
 
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
@@ -129,10 +129,10 @@ for cell in nb.cells:
     if cell.cell_type != "code":
         continue
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-    if grade_id.startswith("a01_1_") and cell.metadata["nbgrader"].get("solution"):
+    if task_of(grade_id) == ("01.1", "answer"):
         cell.source = answer("01.1")
     cells.append(cell)
-    if grade_id == "a01_1_test":
+    if task_of(grade_id) == ("01.1", "test"):
         break
 nb.cells = cells
 NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(sys.argv[2])}}).execute()

@@ -68,7 +68,7 @@ def test_quadratic_from_eigenvalues_and_condition():
     bowl = L.Quadratic.from_condition(kappa=100.0, L=2.0, angle=0.3)
     assert bowl.L == 2.0 and bowl.mu == pytest.approx(0.02) and bowl.kappa == pytest.approx(100.0)
     np.testing.assert_allclose(np.linalg.eigvalsh(bowl.A), [0.02, 2.0])
-    X, Y, Z = bowl.grid(30)
+    X, Y, Z = bowl.mesh(30)
     assert X.shape == Y.shape == Z.shape == (30, 30)
 
 
@@ -88,3 +88,40 @@ def test_bad_arguments(make, name):
 def test_wrong_point_shape_is_explained():
     with pytest.raises(ValueError, match=r"shape \(\.\.\., 2\)"):
         L.Rosenbrock().value(np.zeros(3))
+
+
+def test_noisy_gives_every_run_its_own_stream():
+    """Run k of a batch draws the same noise whatever else is in the batch and whether other
+    runs diverge; a single run is run 0; a reset repeats the streams."""
+    import lrcourse as lrc
+
+    noisy = L.Noisy(L.Quadratic.from_condition(10.0, L=2.0), sigma=2.0, seed=5)
+    batch = lrc.run(noisy, lrc.GD(lr=np.array([0.05, 0.3, 1.2, 0.1])[:, None]), [3.0, 3.0], 200)
+    assert batch.diverged_at.tolist()[2] > 0 and (batch.diverged_at[[0, 1, 3]] == -1).all()
+    alone = lrc.run(noisy, lrc.GD(lr=0.05), [3.0, 3.0], 200)
+    assert np.array_equal(alone.xs, batch.xs[:, 0])
+    calm = lrc.run(noisy, lrc.GD(lr=np.array([0.05, 0.3, 0.7, 0.1])[:, None]), [3.0, 3.0], 200)
+    assert (calm.diverged_at == -1).all()
+    assert np.array_equal(calm.xs[:, 3], batch.xs[:, 3])       # the divergence of run 2 changed nothing
+    longer = lrc.run(noisy, lrc.GD(lr=np.array([0.05, 0.3, 1.2, 0.1, 0.2, 0.2])[:, None]), [3.0, 3.0], 200)
+    assert np.array_equal(longer.xs[:, :4], batch.xs, equal_nan=True)
+    twins = lrc.run(noisy, lrc.GD(lr=0.1), np.tile([3.0, 3.0], (2, 1)), 50)
+    assert not np.array_equal(twins.xs[:, 0], twins.xs[:, 1])   # replicates differ
+    noisy.reset()
+    g = noisy.grad(np.zeros((3, 2)), runs=[2, 0, 1])
+    noisy.reset()
+    assert np.array_equal(noisy.grad(np.zeros((3, 2)))[[2, 0, 1]], g)
+    with pytest.raises(ValueError, match="runs must give one run number per row"):
+        noisy.grad(np.zeros((3, 2)), runs=[0, 1])
+    with pytest.raises(ValueError, match="runs must be run numbers >= 0"):
+        noisy.grad(np.zeros((2, 2)), runs=[0, -1])
+
+
+def test_softmax_problem_gradient_matches_finite_differences(rng):
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, size=30)
+    prob = L.softmax_problem(X, y, batch_size=30)
+    w = rng.normal(size=12) * 0.3
+    _, g = prob(w)
+    eps = 1e-6
+    num = np.array([(prob(w + eps * e)[0] - prob(w - eps * e)[0]) / (2 * eps) for e in np.eye(12)])
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)

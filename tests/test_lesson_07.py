@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lrcourse as lrc
-from lrcourse import lr_finder as F
+from lrcourse.landscapes import softmax_problem
 from lrcourse import search
 from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
@@ -97,9 +97,9 @@ def test_softmax_objective_equals_one_run_at_a_time(digits_splits):
     objective = search.SoftmaxObjective(Xtr, ytr, Xva, yva, steps=30, batch_size=32, seed=3)
     lrs, wds, eps = np.array([1e-3, 0.05, 0.3]), np.array([0.0, 1e-3, 1e-2]), np.array([1e-8, 1e-10, 1e-6])
     batched = objective(lrs, wds, eps)
-    val = F.softmax_problem(Xva, yva, batch_size=len(Xva))
+    val = softmax_problem(Xva, yva, batch_size=len(Xva))
     for lr, wd, e, value in zip(lrs, wds, eps, batched):
-        train = F.softmax_problem(Xtr, ytr, batch_size=32, seed=3)
+        train = softmax_problem(Xtr, ytr, batch_size=32, seed=3)
         r = lrc.run(train, lrc.Adam(lr=lr, weight_decay=wd, eps=e), np.zeros(640), 30, record=False)
         assert value == pytest.approx(float(val(r.x)[0]), rel=1e-9)
     # score agrees with the objective on the validation split, and measures any other split

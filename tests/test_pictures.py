@@ -5,7 +5,6 @@ sliders that start where the code asked, readouts in plain numbers, and the regi
 lesson 01 against the factor |1 − η·L|."""
 
 import html
-import io
 import math
 import struct
 
@@ -77,11 +76,11 @@ def histories():
 
 
 def range_problem():
-    from lrcourse import lr_finder as F
+    from lrcourse.landscapes import softmax_problem
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 5)), rng.integers(0, 3, size=200)
-    return F.softmax_problem(X, y, 32), np.zeros(15)
+    return softmax_problem(X, y, 32), np.zeros(15)
 
 
 # what each dashboard is built with, as its notebook builds it (the arguments are what the
@@ -143,26 +142,6 @@ def test_png_is_twice_the_shown_size_before_and_after_a_slider_event(dashboards,
     control.value = control.options[0][1] if grid is None else grid[len(grid) // 3]
     assert png_size(dash.image.value) == (2 * dash.width, 2 * dash.height)
     control.value = start
-
-
-def test_the_png_holds_exactly_the_figure_pixels():
-    """encode_png is lossless (whatever the number of bands it deflates in parallel)."""
-    from PIL import Image
-
-    dash = W.gd_parabola(lr=0.3)
-    rgba = dash.blit.render().copy()
-    for bands in (1, 3, 4):
-        decoded = np.asarray(Image.open(io.BytesIO(plotting.encode_png(rgba, bands))).convert("RGBA"))
-        assert decoded.shape == rgba.shape and np.array_equal(decoded, rgba)
-
-
-def test_adler32_of_bands_combines_to_that_of_the_whole():
-    import zlib
-
-    rng = np.random.default_rng(1)
-    for n in (0, 1, 65520, 65521, 200_000):
-        a, b = rng.bytes(1000), rng.bytes(n)
-        assert plotting._adler32_combine(zlib.adler32(a), zlib.adler32(b), n) == zlib.adler32(a + b)
 
 
 def test_dashboards_are_no_wider_than_a_notebook_column(dashboards):

@@ -10,21 +10,21 @@ from lrcourse import landscapes as L, schedules as S
 
 
 @pytest.mark.parametrize("make,some_diverge", [
-    (lambda lr, mu: lrc.Momentum(lr=lr, momentum=mu), True),
-    (lambda lr, mu: lrc.Nesterov(lr=lr, momentum=mu, convention="pytorch"), True),
-    (lambda lr, mu: lrc.RMSprop(lr=lr * 0.1, momentum=mu), False),
-    (lambda lr, mu: lrc.Adam(lr=lr * 0.1, betas=(mu, 0.999)), False),
+    (lambda lr, beta: lrc.Momentum(lr=lr, momentum=beta), True),
+    (lambda lr, beta: lrc.Nesterov(lr=lr, momentum=beta, convention="pytorch"), True),
+    (lambda lr, beta: lrc.RMSprop(lr=lr * 0.1, momentum=beta), False),
+    (lambda lr, beta: lrc.Adam(lr=lr * 0.1, betas=(beta, 0.999)), False),
 ])
 def test_a_batched_run_equals_the_loop_of_single_runs(make, some_diverge):
     land = L.Rosenbrock()
     lrs = np.array([1e-4, 5e-4, 2e-3, 6e-3])
-    mus = np.array([0.0, 0.5, 0.9])
+    betas = np.array([0.0, 0.5, 0.9])
     x0 = np.array([-1.5, 2.0])
-    batch = lrc.run(land, make(lrs[:, None, None], mus[None, :, None]), x0, steps=150)
+    batch = lrc.run(land, make(lrs[:, None, None], betas[None, :, None]), x0, steps=150)
     assert batch.xs.shape == (151, 4, 3, 2)
     for i, lr in enumerate(lrs):
-        for j, mu in enumerate(mus):
-            single = lrc.run(land, make(float(lr), float(mu)), x0, steps=150)
+        for j, beta in enumerate(betas):
+            single = lrc.run(land, make(float(lr), float(beta)), x0, steps=150)
             np.testing.assert_array_equal(batch.xs[:, i, j], single.xs)
             np.testing.assert_array_equal(batch.losses[:, i, j], single.losses)
             assert batch.diverged_at[i, j] == single.diverged_at
@@ -101,10 +101,10 @@ def test_function_problems_and_bad_arguments():
 
 def test_grid_sweep_matches_run_and_finds_the_best_setting():
     land = L.Quadratic.from_condition(kappa=10.0)
-    lrs, mus = np.logspace(-2, 0.5, 12), np.linspace(0, 0.9, 5)
-    g = lrc.sweeps.grid(land, lrc.Momentum, x0=[2.0, 2.0], steps=80, lr=lrs, momentum=mus)
+    lrs, betas = np.logspace(-2, 0.5, 12), np.linspace(0, 0.9, 5)
+    g = lrc.sweeps.grid(land, lrc.Momentum, x0=[2.0, 2.0], steps=80, lr=lrs, momentum=betas)
     assert g.loss.shape == (12, 5)
-    direct = lrc.run(land, lrc.Momentum(lr=lrs[:, None, None], momentum=mus[None, :, None]), [2.0, 2.0], 80,
+    direct = lrc.run(land, lrc.Momentum(lr=lrs[:, None, None], momentum=betas[None, :, None]), [2.0, 2.0], 80,
                      record=False)
     np.testing.assert_array_equal(g.loss, direct.loss)
     best = g.best()
@@ -112,3 +112,9 @@ def test_grid_sweep_matches_run_and_finds_the_best_setting():
     assert g.diverged[-1].all() and not g.diverged[0].any()
     with pytest.raises(ValueError, match="at least one axis"):
         lrc.sweeps.grid(land, lrc.Momentum, x0=[2.0, 2.0])
+
+
+def test_an_infinite_loss_is_a_divergence_even_under_an_infinite_bound():
+    r = lrc.run(lrc.landscapes.Rosenbrock(), lrc.GD(lr=1.0), [2.0, 2.0], 50, max_loss=np.inf)
+    assert np.isfinite(r.losses[3]) and np.isinf(r.losses[4])
+    assert r.diverged_at == 4 and r.loss == np.inf

@@ -54,7 +54,7 @@ def test_momentum_explorer_marker_follows_sliders_and_grid_is_cached():
     dash.controls["momentum"].value = 0.9
     dash.controls["lr"].value = 1.0
     for ax in dash.fig.axes[1:3]:   # measured map, theory map
-        marker = [l for l in ax.lines if l.get_marker() == "o"][-1]
+        marker = [line for line in ax.lines if line.get_marker() == "o"][-1]
         assert line_data(marker)[0][0] == pytest.approx(1.0) and line_data(marker)[1][0] == pytest.approx(0.9)
     assert dash.grid is grid
     assert dash.state["rate"] == pytest.approx(
@@ -63,18 +63,28 @@ def test_momentum_explorer_marker_follows_sliders_and_grid_is_cached():
     assert dash.state["heavy_ball"].diverged or dash.state["rate"] < 1
 
 
+@pytest.fixture(scope="module")
+def schedule_tabs():
+    """Every schedule's dashboard, as schedule_explorer(name) builds it, built once for the tests
+    below (building them takes seconds); a test that moves a slider puts it back."""
+    return W.schedule_tabs()
+
+
 @pytest.mark.parametrize("name", list(W.SCHEDULE_SLIDERS))
-def test_every_schedule_dashboard_responds(name):
-    dash = W.schedule_explorer(name)
+def test_every_schedule_dashboard_responds(schedule_tabs, name):
+    dash = schedule_tabs.dashboards[name]
+    start = dash.controls["lr"].value
     rates = dash.state["rates"].copy()
     dash.controls["lr"].value = 0.1
     assert dash.state["rates"].max() < rates.max()
     curve = dash.fig.axes[0].lines[0]
     np.testing.assert_allclose(line_data(curve)[1], dash.state["rates"])
+    dash.controls["lr"].value = start
+    np.testing.assert_array_equal(dash.state["rates"], rates)
 
 
-def test_schedule_tabs_hold_every_schedule_and_each_tab_moves():
-    tabs = W.schedule_tabs()
+def test_schedule_tabs_hold_every_schedule_and_each_tab_moves(schedule_tabs):
+    tabs = schedule_tabs
     assert sorted(tabs.dashboards) == sorted(W.SCHEDULE_SLIDERS)
     rows = list(tabs.rows.values())
     assert sum(len(row.widget.children) for row in rows) == len(W.SCHEDULE_SLIDERS)
@@ -86,9 +96,10 @@ def test_schedule_tabs_hold_every_schedule_and_each_tab_moves():
     assert "constant" not in tabs.selected.values() and "cosine" in tabs.selected.values()
     assert all(row.widget.selected_index == 0 for row in rows)   # the first tab: safe from the browser's reset
     dash = tabs.dashboards["one_cycle"]
-    before = dash.state["rates"].argmax()
+    before, start = dash.state["rates"].argmax(), dash.controls["pct_start"].value
     dash.controls["pct_start"].value = 0.6
     assert dash.state["rates"].argmax() > before
+    dash.controls["pct_start"].value = start
 
 
 def test_blit_redraws_only_the_dynamic_artists_but_shows_them():
@@ -121,11 +132,11 @@ def test_escape_wells_and_adaptive_race_and_adam_eps():
 
 
 def test_range_test_explorer_moves_the_suggestions_with_the_smoothing():
-    from lrcourse import lr_finder as F
+    from lrcourse.landscapes import softmax_problem
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 5)), rng.integers(0, 3, size=200)
-    dash = W.range_test_explorer(F.softmax_problem(X, y, 32), np.zeros(15), lr_min=1e-4, lr_max=100.0)
+    dash = W.range_test_explorer(softmax_problem(X, y, 32), np.zeros(15), lr_min=1e-4, lr_max=100.0)
     first = dict(dash.state["suggestions"])
     line = dash.fig.axes[0].lines[2]     # the steepest rule's marker
     assert line.get_xdata()[0] == pytest.approx(first["steepest"])

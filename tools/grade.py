@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading import sandbox as sandboxing  # noqa: E402
 from grading import verdicts  # noqa: E402
 
+from lrcourse.exercises import task_of  # noqa: E402
+
 SOLUTIONS = ROOT / "solutions"
 COLUMNS = ["student", "assignment", "score", "max_score", "manual_points_pending", "status", "reason", "feedback"]
 MAX_NOTEBOOK_BYTES = 50 << 20
@@ -318,7 +320,7 @@ class Grader:
         """Status and reason from the verdicts, plus what the learner changed in locked cells."""
         reasons, not_attempted = [], 0
         for gid, verdict in tests.items():
-            task = gid.removesuffix("_test").removeprefix("a").replace("_", ".", 1)
+            task = (task_of(gid) or (gid,))[0]
             not_attempted += verdict["ename"] == "NotAttempted"
             if not verdict["passed"] and verdict["ename"] != "NotAttempted":
                 reasons.append(f"{task}: {verdict['ename']}: {verdict['evalue']}"[:300])

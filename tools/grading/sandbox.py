@@ -14,6 +14,7 @@ otherwise through resource limits and a watchdog that counts the sandbox's proce
 
 from __future__ import annotations
 
+import ast
 import os
 import resource
 import shutil
@@ -178,6 +179,45 @@ def _rss_bytes(pids):
     return total
 
 
+def library_answers() -> dict:
+    """The exercises whose reference answer is a library function (``_answers.py`` imports it
+    from a module of the library, e.g. ``from .search import early_stop``): module -> names.
+    The sandbox's copy of those modules leaves the functions out, so an answer cell cannot
+    hand in the library's function instead of its own."""
+    tree = ast.parse((ROOT / "lrcourse" / "_answers.py").read_text())
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            names = [a.name for a in node.names if (a.asname or a.name) in _task_names()]
+            if names:
+                found.setdefault(node.module, []).extend(names)
+    return found
+
+
+def _task_names() -> set:
+    tree = ast.parse((ROOT / "lrcourse" / "exercises.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_task" and len(node.args) >= 2:
+            names.add(node.args[1].value)
+    return names
+
+
+def without_function(text: str, name: str, module: str) -> str:
+    """``text`` (a module's source) with the top-level function ``name`` replaced by one that
+    says, when called, that it is not available while grading."""
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            stub = (f"def {name}(*args, **kwargs):\n"
+                    f"    raise RuntimeError('lrcourse.{module}.{name} is the answer to an exercise, "
+                    f"so it is not available while grading')\n")
+            return "".join(lines[:first]) + stub + "".join(lines[node.end_lineno:])
+    raise ValueError(f"{module}.py has no top-level function {name!r}")
+
+
 class Sandbox:
     """Runs ``harness.py`` on a job file, sandboxed (or, with ``unsafe=True``, only with limits)."""
 
@@ -191,9 +231,13 @@ class Sandbox:
         # The library without the reference answers (and without any compiled copy of them).
         pkg = self.stage / "lib" / "lrcourse"
         pkg.mkdir(parents=True)
+        answers = library_answers()
         for src in sorted((ROOT / "lrcourse").glob("*.py")):
             if src.name not in ("_answers.py", "exercises.py"):
-                shutil.copy2(src, pkg / src.name)
+                text = src.read_text()
+                for name in answers.get(src.stem, ()):
+                    text = without_function(text, name, src.stem)
+                (pkg / src.name).write_text(text)
         # The checkers stay outside too: they hold reference computations.
         shutil.copy2(HERE / "sandbox_exercises.py", pkg / "exercises.py")
         grader = self.stage / "grader"

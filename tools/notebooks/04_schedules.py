@@ -164,8 +164,7 @@ WORDS = {name: S.describe(make(0.1), numbers=False) for name, make in SHAPES.ite
 def tail_loss(schedule, seed, runs):
     # each run's mean loss over its last TAIL steps: `runs` noisy runs in one broadcast call
     noisy = landscapes.Noisy(bowl, sigma=SIGMA, seed=seed)
-    r = lrc.run(noisy, lrc.GD(lr=schedule), np.tile(X0, (runs, 1)), STEPS)
-    return np.where(r.diverged, np.inf, r.losses[-TAIL:].mean(axis=0))
+    return lrc.sweeps.tail_losses(noisy, lrc.GD(lr=schedule), X0, STEPS, TAIL, runs)
 
 
 def mean_se(values):

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import torch
 import lrcourse as lrc
 from lrcourse import lr_finder as F, plotting, training as T, widgets
+from lrcourse.landscapes import softmax_problem
 from lrcourse.search import train_val_split
 from lrcourse.sweeps import progress          # a progress bar for the slow loops (gone when they finish)
 
@@ -80,9 +81,9 @@ print(f"factor per step: {ramp(1) / ramp(0):.4f}")
 # ## 2. A numpy model: softmax regression on the digits
 #
 # The model is linear (64 pixels → 10 scores), trained by minibatch GD on the training split;
-# `F.softmax_problem` gives `w -> (loss, gradient)` on a new minibatch at every call, drawn from
-# a seeded generator, so a run repeats exactly. We run the range test once per minibatch order
-# (one per seed) and plot the first. The y axis is clipped at twice the starting loss: the blow-up
+# `softmax_problem` (from `lrcourse.landscapes`) gives `w -> (loss, gradient)` on a new
+# minibatch at every call, drawn from a seeded generator, so a run repeats exactly. We run the
+# range test once per minibatch order (one per seed) and plot the first. The y axis is clipped at twice the starting loss: the blow-up
 # at the end goes far above it, and drawing it all would squash the rest of the curve flat.
 
 # %%
@@ -90,7 +91,7 @@ SEEDS = lrc.sweeps.seeds(12)                    # minibatch orders
 w0 = np.zeros(64 * 10)
 
 def softmax_test(seed, **settings):
-    problem = F.softmax_problem(Xtr, ytr, batch_size=64, seed=seed)
+    problem = softmax_problem(Xtr, ytr, batch_size=64, seed=seed)
     return F.range_test(problem, w0, lrc.GD(), **{"lr_min": 1e-5, "lr_max": 100.0, "steps": 100, **settings})
 
 tests = [softmax_test(s) for s in SEEDS]      # quick (numpy, well under a second): no bar
@@ -101,7 +102,7 @@ print(f"the stop rule fired in {sum(t.stopped_at >= 0 for t in tests)} of {len(t
 for rule, lrs in picks.items():
     print(f"  {rule:<11} suggests η = {geo(lrs)}")
 fig, ax = plt.subplots(figsize=(7, 3.6))
-tests[0].plot(ax)
+plotting.range_test(ax, tests[0])
 ax.set_title(f"range test, softmax regression on digits (GD, batch 64, seed {SEEDS[0]})")
 plt.show()
 
@@ -120,12 +121,12 @@ plt.show()
 # by a rule costs against choosing by a sweep.
 
 # %%
-val = F.softmax_problem(Xva, yva, batch_size=len(Xva), seed=0)   # the whole validation set: no noise
+val = softmax_problem(Xva, yva, batch_size=len(Xva), seed=0)   # the whole validation set: no noise
 
 def val_loss(lrs, seed, steps=300):
     # validation loss after `steps` of minibatch GD from w = 0, one run per rate, minibatches from `seed`
     lrs = np.asarray(lrs, dtype=float)
-    train = F.softmax_problem(Xtr, ytr, batch_size=64, seed=seed)
+    train = softmax_problem(Xtr, ytr, batch_size=64, seed=seed)
     r = lrc.run(train, lrc.GD(lr=lrs[:, None]), np.zeros((len(lrs), w0.size)), steps, record=False)
     return np.where(r.diverged, np.inf, val(r.x)[0])
 
@@ -203,7 +204,7 @@ else:
 # below them.
 
 # %%
-dash = widgets.range_test_explorer(F.softmax_problem(Xtr, ytr, batch_size=64, seed=SEEDS[0]), w0,
+dash = widgets.range_test_explorer(softmax_problem(Xtr, ytr, batch_size=64, seed=SEEDS[0]), w0,
                                    lr_min=1e-5, lr_max=100.0, beta=0.98)
 dash
 
@@ -330,7 +331,7 @@ print("same losses as the restoring test above, for the same seed:",
 
 LN10 = np.log(10)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
-cnn_tests[0].plot(left)
+plotting.range_test(left, cnn_tests[0])
 left.axhline(LN10, color="k", ls="-.", lw=1, label="ln 10: a uniform guess")
 plotting.legend(left)
 left.set_title(f"range test, CNN on digits (Adam, batch 32), seed {CNN_SEEDS[0]}", fontsize=10)

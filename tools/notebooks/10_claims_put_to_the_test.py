@@ -261,8 +261,8 @@ tune_seed, test_seed = (int(s) for s in lrc.sweeps.seeds(2))
 def budget_losses(schedule, seed):
     # per run: mean loss over the last tenth of the steps (inf for every run if any diverged)
     bowl = landscapes.Noisy(landscapes.Quadratic.from_condition(10.0, L=2.0), sigma=2.0, seed=seed)
-    r = lrc.run(bowl, lrc.GD(lr=schedule), np.tile([3.0, 3.0], (RUNS4, 1)), STEPS4)
-    return np.full(RUNS4, np.inf) if np.any(r.diverged_at >= 0) else r.losses[-STEPS4 // 10:].mean(0)
+    losses = lrc.sweeps.tail_losses(bowl, lrc.GD(lr=schedule), [3.0, 3.0], STEPS4, STEPS4 // 10, RUNS4)
+    return np.full(RUNS4, np.inf) if np.isinf(losses).any() else losses
 
 scored = {}
 for name, make in methods.items():
@@ -298,19 +298,19 @@ angles = np.random.default_rng(int(lrc.sweeps.seeds(1)[0])).uniform(0, 2 * np.pi
 starts4 = np.stack([np.cos(angles), np.sin(angles)], -1)
 lrs4 = np.geomspace(1e-3, 4.0, 60)
 curves4 = {}
-for mu in (0.0, 0.9):
-    r = lrc.run(bowl, lrc.Momentum(lr=lrs4[:, None, None], momentum=mu), starts4, 200, record=False)
-    curves4[mu] = np.where(r.diverged_at >= 0, np.inf, r.loss)               # (rate, start)
+for beta in (0.0, 0.9):
+    r = lrc.run(bowl, lrc.Momentum(lr=lrs4[:, None, None], momentum=beta), starts4, 200, record=False)
+    curves4[beta] = np.where(r.diverged_at >= 0, np.inf, r.loss)               # (rate, start)
 fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
 summary4 = {}
-for mu, c in zip(curves4, ["tab:blue", "tab:orange"]):
-    stable = np.isfinite(curves4[mu]).all(1)
-    logs = np.log10(np.where(stable[:, None], curves4[mu], np.nan))
-    ax.plot(lrs4[stable], 10 ** logs[stable].mean(1), color=c, label="plain GD" if mu == 0 else f"momentum {mu}")
+for beta, c in zip(curves4, ["tab:blue", "tab:orange"]):
+    stable = np.isfinite(curves4[beta]).all(1)
+    logs = np.log10(np.where(stable[:, None], curves4[beta], np.nan))
+    ax.plot(lrs4[stable], 10 ** logs[stable].mean(1), color=c, label="plain GD" if beta == 0 else f"momentum {beta}")
     ax.fill_between(lrs4[stable], 10 ** logs[stable].min(1), 10 ** logs[stable].max(1), color=c, alpha=0.2)
     best = int(np.nanargmin(logs.mean(1)))
-    summary4[mu] = (lrs4[best], logs[best], lrs4[stable].max())
-    print(f"{'plain GD' if mu == 0 else f'momentum {mu}':<13}: best η = {lrs4[best]:.3g}, log10 loss there "
+    summary4[beta] = (lrs4[best], logs[best], lrs4[stable].max())
+    print(f"{'plain GD' if beta == 0 else f'momentum {beta}':<13}: best η = {lrs4[best]:.3g}, log10 loss there "
           f"{spread(logs[best], '.1f')}; largest η with no start diverging {lrs4[stable].max():.3g}")
 ax.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="loss after 200 steps",
        title="final loss against η (κ = 100)")
