@@ -38,7 +38,10 @@ def best_constant_budget(steps: int = 300) -> tuple:
     from 0.005 to 0.95 (geometric; 2/L = 1 is the stability limit), computed once per ``steps``."""
     if steps not in _BEST_CONSTANT:
         etas = np.geomspace(0.005, 0.95, 40)
-        losses = [budget_loss(schedules.constant(float(eta)), steps) for eta in etas]
+        runs = BUDGET_BOWL["runs"]               # all 40 rates in one batch, each on budget_loss's noise
+        tails = tail_losses(_budget_bowl().repeated(runs), GD(lr=np.repeat(etas, runs)[:, None]), BUDGET_BOWL["x0"],
+                            steps, max(steps // 10, 1), 40 * runs).reshape(40, runs)
+        losses = tails.mean(axis=1)             # inf where any run diverged
         i = int(np.argmin(losses))
         _BEST_CONSTANT[steps] = (float(etas[i]), float(losses[i]))
     return _BEST_CONSTANT[steps]

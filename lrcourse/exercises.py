@@ -470,7 +470,7 @@ def _check_armijo(fn):
     r"""**Task 02.2.** Write `armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4)`: backtracking line search
     from the point `w` along −grad(w). Return the first rate η in lr0, lr0·shrink, lr0·shrink², … that satisfies
     Armijo's sufficient-decrease condition (section 3 of the lesson): the loss at the trial point
-    must fall at least c times the decrease that the slope promises for a step η.
+    must fall by at least c times the decrease that the slope promises for a step η.
     """
     A = np.diag([1.0, 50.0])
     f = lambda w: 0.5 * w @ A @ w

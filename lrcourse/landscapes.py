@@ -397,12 +397,14 @@ class Noisy:
         g = self.landscape.grad(x)
         shape = np.shape(g)
         rows = int(np.prod(shape[:-1], dtype=int))
-        every = runs is None                           # rows 0, 1, …, n − 1
-        runs = np.arange(rows) if every else np.asarray(runs, dtype=int).reshape(-1)
+        every = runs is None and self.runs_per_copy is None      # rows 0, 1, …, n − 1
+        runs = np.arange(rows) if runs is None else np.asarray(runs, dtype=int).reshape(-1)
         if runs.size != rows:
             raise ValueError(f"runs must give one run number per row of x ({rows}), got {runs.size}")
         if runs.size and runs.min() < 0:
             raise ValueError(f"runs must be run numbers >= 0, got {runs.min()}")
+        if self.runs_per_copy is not None:
+            runs = runs % self.runs_per_copy
         self._bits.state = self._origin                  # jump to this draw's own stretch
         self._bits.advance(self.draws << 48)
         self.draws += 1
@@ -415,6 +417,16 @@ class Noisy:
 
     def value_and_grad(self, x, runs=None):
         return self.value(x), self.grad(x, runs)
+
+    def repeated(self, runs: int) -> "Noisy":
+        """This problem for a batch made of copies of the same ``runs`` runs (one copy per
+        setting, say): run i of the batch gets the noise of run i mod ``runs``, so each copy is
+        what those runs give alone, and the settings are compared on common noise."""
+        copy = Noisy(self.landscape, self.sigma, self.seed)
+        copy.runs_per_copy = _checks.positive_int("runs", runs)
+        return copy
+
+    runs_per_copy = None
 
 
 def softmax_problem(X, y, batch_size: int = 64, seed: int = 0, classes: int | None = None):

@@ -105,7 +105,7 @@ def armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4):
     """
     g = grad(w)
     lr, f0, gg = lr0, f(w), float(g @ g)
-    while f(w - lr * g) > f0 - c * lr * gg:
+    while not f(w - lr * g) <= f0 - c * lr * gg:      # "not <=": a trial that overflows to NaN fails too
         lr *= shrink
     return lr
 

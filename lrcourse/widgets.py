@@ -678,7 +678,7 @@ SCHEDULE_SLIDERS = {
                                                           style=WIDE),
                 "mode": lambda: widgets.Dropdown(options=["triangular", "triangular2", "exp_range"],
                                                  value="triangular", description="mode", style=WIDE)}),
-    "warmup": (lambda lr, steps: S.warmup(S.cosine(lr, 300, lr / 100), steps, 0.01),
+    "warmup": (lambda lr, steps: S.warmup(S.cosine(lr, 300 - steps, lr / 100), steps, 0.01),
                {"steps": lambda: widgets.IntSlider(value=30, min=1, max=150, description="warm-up steps",
                                                    style=WIDE)}),
     "one_cycle": (lambda lr, pct_start: S.one_cycle(lr, 300, pct_start),
@@ -825,7 +825,7 @@ class _SharedNoise:
     gives for those starts alone."""
 
     def __init__(self, noisy, runs: int):
-        self.noisy, self.runs = noisy, runs
+        self.noisy = noisy.repeated(runs)
 
     def reset(self):
         self.noisy.reset()
@@ -833,7 +833,7 @@ class _SharedNoise:
     def value_and_grad(self, x, runs=None):
         if runs is not None:            # ``run`` dropped a diverged run: the rate tables no longer fit
             raise _BatchShrank
-        return self.noisy.value_and_grad(x, runs=np.arange(len(x)) % self.runs)
+        return self.noisy.value_and_grad(x)
 
 
 def _shared_runs(noisy, rate_tables, x0, steps: int) -> list:

@@ -125,3 +125,18 @@ def test_softmax_problem_gradient_matches_finite_differences(rng):
     eps = 1e-6
     num = np.array([(prob(w + eps * e)[0] - prob(w - eps * e)[0]) / (2 * eps) for e in np.eye(12)])
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+def test_noisy_repeated_gives_every_copy_the_noise_of_the_runs_alone():
+    import lrcourse as lrc
+
+    noisy = L.Noisy(L.Quadratic.from_condition(10.0, L=2.0), sigma=2.0, seed=3)
+    x0 = np.tile([3.0, 3.0], (4, 1))
+    rates = np.array([0.05, 0.2, 1.3])                    # the last one diverges
+    both = lrc.run(noisy.repeated(4), lrc.GD(lr=np.repeat(rates, 4)[:, None]), np.tile(x0, (3, 1)), 60)
+    for i, lr in enumerate(rates):
+        alone = lrc.run(noisy, lrc.GD(lr=float(lr)), x0, 60)
+        assert np.array_equal(both.xs[:, 4 * i:4 * i + 4], alone.xs, equal_nan=True)
+    assert both.diverged[8:].all() and not both.diverged[:8].any()
+    with pytest.raises(ValueError, match="runs"):
+        noisy.repeated(0)

@@ -94,8 +94,7 @@ def test_prose_and_code_agree_on_the_step_counts():
 
 
 def test_exercise_01_2_asks_for_the_limit_not_a_largest_rate():
-    tools = (ROOT / "tools" / "exercises.py").read_text()
-    task = tools[tools.index("**Task 01.2.**"):tools.index("**Task 01.3.**")]
+    task = E.TASKS["01.2"].statement
     assert "largest learning rate for which" not in task
     assert "no *largest* converging rate" in task
     limit = lambda A: 2 / np.linalg.eigvalsh(A)[-1]

@@ -106,13 +106,13 @@ def test_race_tunes_every_method_on_the_same_budget():
     ("no_lr", "lacks η"),
 ])
 def test_exercise_02_2_names_the_wrong_condition(rule, words):
-    def armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4):
+    def armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4):
         g = grad(w)
         f0, gg, lr = f(w), float(g @ g), lr0
         bound = {"plus": lambda lr: f0 + c * lr * gg, "plain": lambda lr: f0,
                  "norm": lambda lr: f0 - c * lr * np.sqrt(gg), "no_lr": lambda lr: f0 - c * gg}[rule]
         while f(w - lr * g) > bound(lr) and lr > 1e-14:
-            lr *= beta
+            lr *= shrink
         return lr
 
     with pytest.raises(E.Wrong, match=words):
@@ -120,17 +120,17 @@ def test_exercise_02_2_names_the_wrong_condition(rule, words):
 
 
 def test_exercise_02_2_other_mistakes():
-    def armijo(f, grad, w, lr0=1.0, beta=0.5, c=1e-4, uphill=False, extra=1.0):
+    def armijo(f, grad, w, lr0=1.0, shrink=0.5, c=1e-4, uphill=False, extra=1.0):
         g = grad(w)
         f0, gg, lr = f(w), float(g @ g), lr0
         while f(w + (1 if uphill else -1) * lr * g) > f0 - c * lr * gg and lr > 1e-14:
-            lr *= beta
+            lr *= shrink
         return lr * extra
 
     with pytest.raises(E.Wrong, match="downhill"):
         E.check("02.2", lambda *a, **k: armijo(*a, **k, uphill=True))
     with pytest.raises(E.Wrong, match="one shrink too many"):
-        E.check("02.2", lambda *a, **k: armijo(*a, **k, extra=k.get("beta", 0.5)))
+        E.check("02.2", lambda *a, **k: armijo(*a, **k, extra=k.get("shrink", 0.5)))
     with pytest.raises(E.Wrong, match="one number"):
         E.check("02.2", lambda f, grad, w, **k: w - armijo(f, grad, w, **k) * grad(w))
     E.check("02.2", armijo)

@@ -8,7 +8,6 @@ from lrcourse import exercises as E
 
 pytest.importorskip("ipywidgets")
 from lrcourse import widgets as W  # noqa: E402
-from lessons import load_source  # noqa: E402  (tests/lessons.py)
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +100,7 @@ def test_exercise_05_1_names_the_right_factor_and_the_common_slips():
 
 
 def test_exercise_05_1_text_says_where_eps_goes():
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "tools" / "exercises.py"
-    module = load_source(path)
-    text = next(t for t in module.ASSIGNMENTS["05_adaptive_methods"][4] if t[0] == "05.1")[2]
+    text = E.TASKS["05.1"].statement
     assert "after the square root of the corrected v̂" in text and "uncorrected" in text
 
 

@@ -84,7 +84,7 @@ ASSIGNMENTS = {a.name: a for a in [
                "Two decays exactly as written, a schedule chosen for a budget, and when decay helps.",
                setup="from lrcourse.exercises import budget_loss",
                questions=(Question("a04_when_decay_helps", 2, r"""
-**Question (graded by hand).** Notebook 04 measured every schedule with a large (0.4) and a small
+**Question (graded by hand).** Notebook 04 measured every decay with a large (0.4) and a small
 (0.05) initial rate. In two to four sentences: when does decaying the rate help, when does it
 hurt, and why? Refer to the noise floor.""", r"""
 With noisy gradients a constant rate η stops improving at a noise floor roughly proportional to

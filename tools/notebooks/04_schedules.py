@@ -155,7 +155,7 @@ SHAPES = {                                                   # η₀ -> schedule
     "cosine": lambda lr: S.cosine(lr, 300, lr / 100),
     "cosine_restarts": lambda lr: S.cosine_restarts(lr, 50, 2, lr / 100),
     "cyclic": lambda lr: S.cyclic(lr / 10, lr, 30),
-    "warmup": lambda lr: S.warmup(S.cosine(lr, 300, lr / 100), 30, 0.01),
+    "warmup": lambda lr: S.warmup(S.cosine(lr, 270, lr / 100), 30, 0.01),   # cosine fills the other 270
     "one_cycle": lambda lr: S.one_cycle(lr, 300, 0.3),
 }
 WORDS = {name: S.describe(make(0.1), numbers=False) for name, make in SHAPES.items()}
@@ -262,14 +262,19 @@ print(f"VERDICT: on this bowl, putting a warm-up in front of cosine {warm[compar
 # %% [markdown]
 # Read the table with its spread. The rank column starts a new rank only where the gap to the
 # previous rank's leader is larger than three standard errors, so schedules with the same rank
-# cannot be told apart by this experiment: the order inside a rank is noise. The same holds for
+# cannot be told apart by this experiment: the order inside a rank is noise. The converse does
+# not hold: two neighbours in different ranks may still be within noise of each other, since
+# only the gap to the rank's leader was tested. The same holds for
 # the verdict lines, which compare every schedule with the tuned constant rate run by run. Note
 # which schedules lose even at their best η₀: a schedule whose rate collapses early stops moving
 # while the error (from the start, and from the noise of its early large steps) is still there,
 # and one that keeps returning to a high rate right up to the end sits at a high noise floor;
-# neither can finish low. The last verdict line asks whether a warm-up in front of cosine pays
-# on this bowl, where nothing in the first steps needs protecting (in this shape the warm-up
-# also pushes cosine's last 30 steps past the 300-step budget, so its anneal is cut short).
+# neither can finish low. Every verdict is about these shapes with the settings listed above
+# (time-based decay with d = 0.01, a cyclic rate with half cycles of 30 steps from η₀/10, …):
+# another decay constant or cycle length is another schedule. The last verdict line asks
+# whether a warm-up in front of cosine pays on this bowl, where nothing in the first steps
+# needs protecting; after its 30 warm-up steps the cosine runs over the other 270, so both
+# shapes come down to η₀/100 by the end of the budget and differ only by the warm-up.
 #
 # ## 5. Why decay helps at a large η₀ and can hurt at a small one
 #
@@ -415,11 +420,32 @@ plt.show()
 # differ in the height of later cycles: `triangular` keeps it, `triangular2` halves it every
 # cycle, and `exp_range` multiplies it by γ^t. PyTorch's `CyclicLR` gives the same rates; it is
 # meant to be stepped after every batch, and by default it also cycles the momentum in the
-# opposite direction (`cycle_momentum=True`), which raises an error for an optimizer without
-# momentum. `S.cyclic` schedules only the rate.
+# opposite direction (`cycle_momentum=True`). That default is a trap: an optimizer with no
+# momentum setting at all (Adagrad) gets an error, but plain SGD built with momentum 0 has one,
+# so `CyclicLR` quietly overwrites it and your plain SGD runs with momentum. The cell below shows
+# what it does to `SGD(lr=0.1)` (momentum 0). Pass `cycle_momentum=False` for plain SGD;
+# `S.cyclic` schedules only the rate.
 #
 # A cyclic rate never settles down by itself: the run is only as quiet as the last stretch of the
 # last cycle, which is why in section 4 it ends at a high noise floor.
+
+# %%
+opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)      # momentum 0
+print("SGD's momentum before CyclicLR:", opt.param_groups[0]["momentum"])
+cyc = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4)
+seen = []
+for _ in range(8):
+    seen.append(opt.param_groups[0]["momentum"])
+    opt.step()
+    cyc.step()
+print("momentum at updates 1 to 8 under CyclicLR's defaults:", ", ".join(f"{m:.3g}" for m in seen))
+try:
+    torch.optim.lr_scheduler.CyclicLR(torch.optim.Adagrad([torch.zeros(1, requires_grad=True)], lr=0.1), 0.01, 0.1)
+except ValueError as error:
+    print("Adagrad under the same defaults:", error)
+opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4, cycle_momentum=False)
+print("with cycle_momentum=False the momentum stays", opt.param_groups[0]["momentum"])
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -445,8 +471,9 @@ widgets.escape_wells()
 # One start proves little, so the measurement uses 64 starts spread over the shallow well
 # (uniformly in a disc of radius 0.2 around its bottom), the same schedules as the dashboard,
 # and two controls: the small constant rate η_min = 0.02 alone, and a constant rate at the
-# peak. A run counts as **settled** when its gradient norm at the end is below 1e-3; the wells
-# are counted over settled runs only, and the table says how many did not settle.
+# peak. A run counts as **settled** when its gradient norm at the end is below 1e-3, and it
+# counts in a well only if it settled there; the shares are of all 64 starts, so an unsettled
+# run counts in no well, and the table says how many settled.
 
 # %%
 land = landscapes.MultiWell()
