@@ -74,7 +74,7 @@ def first_epoch_at(acc, level):
 
 def cell(values, fmt, count=False):
     got = values[np.isfinite(values)]
-    text = "–" if not got.size else f"{got.mean():{fmt}} ± {got.std():{fmt}}"
+    text = "–" if not got.size else f"{got.mean():{fmt}} ± {got.std(ddof=min(1, got.size - 1)):{fmt}}"
     return text + (f" ({got.size}/{values.size})" if count else "")
 
 
@@ -213,7 +213,7 @@ print("passes over the training images in the budget: "
 
 gap = {n: curve[n][-1] - curve[n][0] for n in sizes}         # per seed: η = 0.1 minus η = 0.01
 print(f"accuracy gap, η = {curve_rates[-1]} minus η = {curve_rates[0]} (same seeds): "
-      + ", ".join(f"{n} images {gap[n].mean():+.3f} ± {gap[n].std():.3f}" for n in sizes))
+      + ", ".join(f"{n} images {gap[n].mean():+.3f} ± {gap[n].std(ddof=1):.3f}" for n in sizes))
 print("VERDICT:", f"the advantage of η = {curve_rates[-1]} over η = {curve_rates[0]} is clearly larger with the full "
       "training set than with the smallest one" if clearly_above(gap[sizes[-1]], gap[sizes[0]])
       else f"the advantage of η = {curve_rates[-1]} over η = {curve_rates[0]} does not clearly grow with the data")
@@ -221,7 +221,7 @@ print("VERDICT:", f"the advantage of η = {curve_rates[-1]} over η = {curve_rat
 fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
 for j, lr in enumerate(curve_rates):
     m = np.array([curve[n][j] for n in sizes])
-    ax.errorbar(sizes, m.mean(1), yerr=m.std(1), capsize=3, label=f"η = {lr}",
+    ax.errorbar(sizes, m.mean(1), yerr=m.std(1, ddof=1), capsize=3, label=f"η = {lr}",
                 **plotting.style(RATES.index(lr) if lr in RATES else j, marker=True))
 ax.set(xscale="log", xlabel="training images", ylabel="validation accuracy",
        title=f"learning curve ({curve_steps} steps each; bars: ± std over seeds)")
@@ -267,7 +267,7 @@ print("VERDICT:", ("under the strongest noise a " + ("smaller" if noisy_best < c
 fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
 shown = [j for j in range(len(RATES)) if robust[0.0][j].mean() > 0.5]     # leave out runs at chance level
 for j in shown:
-    ax.errorbar(noises, [robust[s][j].mean() for s in noises], yerr=[robust[s][j].std() for s in noises],
+    ax.errorbar(noises, [robust[s][j].mean() for s in noises], yerr=[robust[s][j].std(ddof=1) for s in noises],
                 capsize=3, label=f"η = {RATES[j]}", **plotting.style(j, marker=True))
 ax.set(xlabel="input noise σ", ylabel="validation accuracy", xticks=noises,
        title="accuracy under noise (bars: ± std over seeds)")

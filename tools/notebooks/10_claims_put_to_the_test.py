@@ -35,7 +35,7 @@ def listed(items):
 def spread(values, fmt=".3f"):
     values = np.asarray(values, float)
     values = values[np.isfinite(values)]
-    return "–" if not values.size else f"{values.mean():{fmt}} ± {values.std():{fmt}}"
+    return "–" if not values.size else f"{values.mean():{fmt}} ± {values.std(ddof=min(1, values.size - 1)):{fmt}}"
 
 
 # %% [markdown]
