@@ -400,8 +400,12 @@ print("VERDICT:", f"at η = {RATES5[low]} the sharpness stayed well below 2/η a
 # Read the printout against the dashed lines: at the largest rate the sharpness climbs to 2/η and
 # stays near it instead of passing it (where a quadratic would diverge), and the loss keeps
 # falling with small upward jolts. At the middle rate it climbs towards its own, higher, ceiling
-# and gets there near the end, if at all; at the smallest rate it stays far below. The rate does not only set the step: it caps
-# how sharp a region GD can settle in.
+# late in the run; compare its printed range with its 2/η: it may end a little above it without
+# a single rise of the loss. That is no contradiction: the sharpness is an estimate (power
+# iteration, at a few steps only), and just above 2/η the error along the sharpest direction
+# grows by a factor |1 − η·λ| barely above 1 per step, which takes many steps to show in the
+# loss. At the smallest rate it stays far below. The rate does not only set the step: it
+# caps how sharp a region GD can settle in.
 #
 # ## Recap
 # - Each claim became an experiment with seeds; the verdicts above are computed and checked
