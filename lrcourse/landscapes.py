@@ -353,10 +353,10 @@ class Noisy:
     run is run 0) at its t-th gradient is a pure function of ``(seed, t, k)``: draw t starts
     at position t·2⁴⁸ of one PCG64 stream seeded with ``seed`` and takes row k of what it
     draws there (rows come out in order, so row k does not depend on how many rows follow
-    it). So a run's noise is the
-    same whatever else is in its batch, and stays the same when ``lrcourse.run`` drops runs
-    that diverged (``run`` passes the rows' run numbers as ``runs``). ``reset`` (which ``run``
-    calls first) starts every stream again, so runs repeat.
+    it). So a run's noise is the same whatever else is in its batch, and stays the same when
+    ``lrcourse.run`` drops runs that diverged (``run`` passes the rows' run numbers as
+    ``runs``). ``reset`` (which ``run`` calls first) starts every stream again, so runs repeat.
+    ``repeated(n)`` gives copies of n runs in one batch the same noise.
 
     >>> noisy = Noisy(Quadratic([1.0, 1.0]), sigma=1.0, seed=3)
     >>> batch = noisy.grad(np.zeros((3, 2)))
@@ -372,6 +372,7 @@ class Noisy:
         seed = _checks.positive_int("seed", seed, minimum=0)
         self.landscape, self.seed = landscape, seed
         self.dim, self.window, self.minimizers = landscape.dim, landscape.window, landscape.minimizers
+        self.runs_per_copy = None               # set by ``repeated``
         self.reset()
 
     def reset(self):
@@ -425,8 +426,6 @@ class Noisy:
         copy = Noisy(self.landscape, self.sigma, self.seed)
         copy.runs_per_copy = _checks.positive_int("runs", runs)
         return copy
-
-    runs_per_copy = None
 
 
 def softmax_problem(X, y, batch_size: int = 64, seed: int = 0, classes: int | None = None):
