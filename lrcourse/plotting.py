@@ -23,8 +23,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .lr_finder import RULES
+
 __all__ = ["figure", "Blit", "contours", "refill", "path", "loss_curve", "schedule_curve", "heatmap", "mark",
-           "clip_to_window", "outside", "style", "legend", "encode_png", "over", "SERIES", "OKABE_ITO", "DISPLAY_DPI", "PIXEL_RATIO"]
+           "clip_to_window", "outside", "range_test", "RULE_LOOKS", "style", "legend", "encode_png", "over", "SERIES", "OKABE_ITO", "DISPLAY_DPI", "PIXEL_RATIO"]
 
 #: CSS pixels per figure inch when a dashboard is shown (the CSS inch), and the factor by
 #: which its PNG is finer than that: a figure 9.2 inches wide is shown 883 px wide, from a
@@ -252,7 +254,7 @@ def mark(ax: Axes, x: float, y: float, marker=None):
 #: How each suggestion rule of the range test is marked: its own colour and dash pattern (and
 #: width), so marks that fall on the same rate stay visible and no two differ by colour alone.
 RULE_LOOKS = {rule: dict(color=SERIES[i], linestyle=LINESTYLES[i + 2], lw=2.4 - 0.3 * i)
-              for i, rule in enumerate(["steepest", "minimum/10", "valley"])}
+              for i, rule in enumerate(RULES)}
 
 
 def range_test(ax: Axes, test=None, rules=tuple(RULE_LOOKS), clip: bool = True):

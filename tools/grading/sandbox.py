@@ -181,26 +181,20 @@ def _rss_bytes(pids):
 
 def library_answers() -> dict:
     """The exercises whose reference answer is a library function (``_answers.py`` imports it
-    from a module of the library, e.g. ``from .search import early_stop``): module -> names.
-    The sandbox's copy of those modules leaves the functions out, so an answer cell cannot
-    hand in the library's function instead of its own."""
+    from a module of the library, e.g. ``from .search import early_stop``, and holds its hidden
+    tests as ``hidden_early_stop``): module -> names. The sandbox's copy of those modules
+    leaves the functions out, so an answer cell cannot hand in the library's function instead
+    of its own."""
     tree = ast.parse((ROOT / "lrcourse" / "_answers.py").read_text())
+    tested = {node.name.removeprefix("hidden_") for node in tree.body
+              if isinstance(node, ast.FunctionDef) and node.name.startswith("hidden_")}
     found = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-            names = [a.name for a in node.names if (a.asname or a.name) in _task_names()]
+            names = [a.name for a in node.names if (a.asname or a.name) in tested]
             if names:
                 found.setdefault(node.module, []).extend(names)
     return found
-
-
-def _task_names() -> set:
-    tree = ast.parse((ROOT / "lrcourse" / "exercises.py").read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_task" and len(node.args) >= 2:
-            names.add(node.args[1].value)
-    return names
 
 
 def without_function(text: str, name: str, module: str) -> str:
